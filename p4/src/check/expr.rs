@@ -1,0 +1,1829 @@
+//! Expressions: typing, width inference for untyped integers, constant folding, calls.
+
+use super::types::{fits, unify, wrap, T};
+use super::{decls::arity_ok, Checker, Sym};
+use crate::ast::{self, BinOp, Direction, ExprKind as A, UnOp};
+use crate::diag::Span;
+use crate::ir::{self, ExprKind as K};
+use num_bigint::BigInt;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::collections::HashMap;
+
+/// An expression with its checker type and its IR form.
+#[derive(Clone, Debug)]
+pub(crate) struct Typed {
+    pub t: T,
+    pub e: ir::Expr,
+}
+
+pub(crate) fn mk(t: T, kind: K) -> Typed {
+    Typed {
+        e: ir::Expr {
+            ty: t.to_ir(),
+            kind,
+        },
+        t,
+    }
+}
+
+fn unknown() -> Typed {
+    mk(T::Unknown, K::DontCare)
+}
+
+/// Whether an IR expression is a compile-time constant.
+pub(crate) fn is_constant(e: &ir::Expr) -> bool {
+    match &e.kind {
+        K::Const { .. }
+        | K::Bool { .. }
+        | K::Str { .. }
+        | K::ErrorConst { .. }
+        | K::EnumMember { .. } => true,
+        K::List { elems } => elems.iter().all(is_constant),
+        _ => false,
+    }
+}
+
+/// The integer value of a constant expression.
+pub(crate) fn const_int(e: &ir::Expr) -> Option<BigInt> {
+    match &e.kind {
+        K::Const { value } => Some(value.clone()),
+        K::Bool { value } => Some(BigInt::from(u8::from(*value))),
+        _ => None,
+    }
+}
+
+fn ir_binop(op: BinOp) -> Option<ir::BinOp> {
+    Some(match op {
+        BinOp::Mul => ir::BinOp::Mul,
+        BinOp::Div => ir::BinOp::Div,
+        BinOp::Mod => ir::BinOp::Mod,
+        BinOp::Add => ir::BinOp::Add,
+        BinOp::Sub => ir::BinOp::Sub,
+        BinOp::SatAdd => ir::BinOp::SatAdd,
+        BinOp::SatSub => ir::BinOp::SatSub,
+        BinOp::Concat => ir::BinOp::Concat,
+        BinOp::Shl => ir::BinOp::Shl,
+        BinOp::Shr => ir::BinOp::Shr,
+        BinOp::BitAnd => ir::BinOp::BitAnd,
+        BinOp::BitXor => ir::BinOp::BitXor,
+        BinOp::BitOr => ir::BinOp::BitOr,
+        BinOp::Lt => ir::BinOp::Lt,
+        BinOp::Le => ir::BinOp::Le,
+        BinOp::Gt => ir::BinOp::Gt,
+        BinOp::Ge => ir::BinOp::Ge,
+        BinOp::Eq => ir::BinOp::Eq,
+        BinOp::Ne => ir::BinOp::Ne,
+        BinOp::And => ir::BinOp::And,
+        BinOp::Or => ir::BinOp::Or,
+        BinOp::Mask | BinOp::Range => return None,
+    })
+}
+
+/// Largest shift amount folded at compile time.
+const MAX_FOLD_SHIFT: u64 = 1 << 16;
+
+impl<'a> Checker<'a, '_> {
+    // ---- constants ----
+
+    /// A positive width for `bit<W>`.
+    pub(crate) fn const_width(&mut self, e: &ast::Expr) -> Option<u32> {
+        let x = self.expr(e, None);
+        match const_int(&x.e) {
+            Some(v) if v.is_negative() => {
+                self.err(e.span, format!("width {v} is negative"));
+                None
+            }
+            Some(v) => match v.to_u32() {
+                Some(w) if w <= crate::lexer::MAX_WIDTH => Some(w),
+                _ => {
+                    self.err(e.span, format!("width {v} is too large"));
+                    None
+                }
+            },
+            None => {
+                if !x.t.is_unknown() {
+                    self.err(e.span, "width is not a compile-time constant");
+                }
+                None
+            }
+        }
+    }
+
+    pub(crate) fn const_u32(&mut self, e: &ast::Expr, what: &str) -> Option<u32> {
+        let x = self.expr(e, None);
+        match const_int(&x.e) {
+            Some(v) => match v.to_u32() {
+                Some(n) => Some(n),
+                None => {
+                    self.err(e.span, format!("{what} {v} is out of range"));
+                    None
+                }
+            },
+            None => {
+                if !x.t.is_unknown() {
+                    self.err(e.span, format!("{what} is not a compile-time constant"));
+                }
+                None
+            }
+        }
+    }
+
+    /// Gives an untyped integer the type `target` and checks that `x` fits where `target` is
+    /// expected.
+    pub(crate) fn coerce(&mut self, x: Typed, target: &T, span: Span) -> Typed {
+        if target.is_unknown() || x.t.is_unknown() {
+            return x;
+        }
+        if let (T::Int, T::Bits { w, s }) = (&x.t, target) {
+            if let Some(v) = const_int(&x.e) {
+                if !fits(&v, *w, *s) && !(v.is_negative() && fits(&(-&v), *w, false)) {
+                    self.warn(
+                        span,
+                        format!(
+                            "value {v} does not fit in {} and is truncated",
+                            self.type_name(target)
+                        ),
+                    );
+                }
+                return mk(
+                    target.clone(),
+                    K::Const {
+                        value: wrap(&v, *w, *s),
+                    },
+                );
+            }
+            return mk(target.clone(), K::Cast { arg: Box::new(x.e) });
+        }
+        if let (T::Tuple(_), T::Named(_)) = (&x.t, target) {
+            if self.assignable(target, &x.t) {
+                let mut e = x.e;
+                e.ty = target.to_ir();
+                // Coerce the elements to the field types.
+                if let (K::List { elems }, Some(fields)) = (&mut e.kind, self.fields_of(target)) {
+                    for (el, (_, ft)) in elems.iter_mut().zip(fields) {
+                        let tx = Typed {
+                            t: super::ty_from_ir(&el.ty),
+                            e: el.clone(),
+                        };
+                        *el = self.coerce(tx, &ft, span).e;
+                    }
+                }
+                return Typed {
+                    t: target.clone(),
+                    e,
+                };
+            }
+        }
+        if !self.assignable(target, &x.t) {
+            self.err(
+                span,
+                format!(
+                    "type mismatch: expected {}, got {}",
+                    self.type_name(target),
+                    self.type_name(&x.t)
+                ),
+            );
+            return Typed {
+                t: T::Unknown,
+                e: x.e,
+            };
+        }
+        x
+    }
+
+    // ---- expressions ----
+
+    pub(crate) fn expr(&mut self, e: &ast::Expr, expect: Option<&T>) -> Typed {
+        match &e.kind {
+            A::Bool(b) => mk(T::Bool, K::Bool { value: *b }),
+            A::Str(s) => mk(T::Str, K::Str { value: s.clone() }),
+            A::Int(lit) => {
+                let mut v = BigInt::from(lit.value.clone());
+                if lit.negative {
+                    v = -v;
+                }
+                match lit.width {
+                    Some((w, s)) => {
+                        if w == 0 && !v.is_zero() {
+                            self.err(e.span, "a literal of width 0 can only be 0");
+                        } else if !fits(&v, w, s) {
+                            self.err(
+                                e.span,
+                                format!(
+                                    "value {v} does not fit in width {w} ({}<{w}>)",
+                                    if s { "int" } else { "bit" }
+                                ),
+                            );
+                        }
+                        mk(
+                            T::Bits { w, s },
+                            K::Const {
+                                value: wrap(&v, w, s),
+                            },
+                        )
+                    }
+                    None => mk(T::Int, K::Const { value: v }),
+                }
+            }
+            A::Path(p) => self.path_expr(p, e.span),
+            A::Member { base, member } => self.member(base, member, e.span),
+            A::Index { base, index } => {
+                let b = self.expr(base, None);
+                let i = self.expr(index, None);
+                match b.t.clone() {
+                    T::Stack(elem, n) => {
+                        if !matches!(i.t, T::Bits { .. } | T::Int | T::Unknown) {
+                            self.err(
+                                index.span,
+                                format!(
+                                    "type mismatch: a stack index must be an integer, got {}",
+                                    self.type_name(&i.t)
+                                ),
+                            );
+                        }
+                        if let Some(v) = const_int(&i.e) {
+                            if v.is_negative() || v >= BigInt::from(n) {
+                                self.err(
+                                    index.span,
+                                    format!("index {v} is out of bounds for a stack of size {n}"),
+                                );
+                            }
+                        }
+                        let i = if matches!(i.t, T::Int) {
+                            self.coerce(i, &T::Bits { w: 32, s: false }, index.span)
+                        } else {
+                            i
+                        };
+                        mk(
+                            T::Named(elem),
+                            K::Index {
+                                base: Box::new(b.e),
+                                index: Box::new(i.e),
+                            },
+                        )
+                    }
+                    T::Unknown => unknown(),
+                    other => {
+                        self.err(
+                            e.span,
+                            format!(
+                                "type mismatch: cannot index a value of type {}",
+                                self.type_name(&other)
+                            ),
+                        );
+                        unknown()
+                    }
+                }
+            }
+            A::Slice { base, hi, lo } => {
+                let b = self.expr(base, None);
+                let h = self.const_u32(hi, "slice bound");
+                let l = self.const_u32(lo, "slice bound");
+                let (Some(h), Some(l)) = (h, l) else {
+                    return unknown();
+                };
+                let w = match &b.t {
+                    T::Bits { w, .. } => *w,
+                    T::Int => {
+                        if let Some(v) = const_int(&b.e) {
+                            let v = (v >> l) & ((BigInt::one() << (h.saturating_sub(l) + 1)) - 1);
+                            return mk(
+                                T::Bits {
+                                    w: h - l + 1,
+                                    s: false,
+                                },
+                                K::Const { value: v },
+                            );
+                        }
+                        u32::MAX
+                    }
+                    T::Unknown => return unknown(),
+                    other => {
+                        self.err(
+                            e.span,
+                            format!(
+                                "type mismatch: cannot slice a value of type {}",
+                                self.type_name(other)
+                            ),
+                        );
+                        return unknown();
+                    }
+                };
+                if l > h || h >= w {
+                    self.err(
+                        e.span,
+                        format!(
+                            "slice [{h}:{l}] is out of range for {} (width {w})",
+                            self.type_name(&b.t)
+                        ),
+                    );
+                    return unknown();
+                }
+                let t = T::Bits {
+                    w: h - l + 1,
+                    s: false,
+                };
+                if let Some(v) = const_int(&b.e) {
+                    let v = wrap(&v, w, false);
+                    let v = (v >> l) & ((BigInt::one() << (h - l + 1)) - 1);
+                    return mk(t, K::Const { value: v });
+                }
+                mk(
+                    t,
+                    K::Slice {
+                        base: Box::new(b.e),
+                        hi: h,
+                        lo: l,
+                    },
+                )
+            }
+            A::Call {
+                callee,
+                type_args,
+                args,
+            } => self.call(callee, type_args, args, e.span),
+            A::Unary { op, expr } => self.unary(*op, expr, e.span, expect),
+            A::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span, expect),
+            A::Ternary { cond, then, els } => {
+                let c = self.expr(cond, Some(&T::Bool));
+                self.expect_bool(&c, cond.span, "the condition of '?:'");
+                let a = self.expr(then, expect);
+                let b = self.expr(els, Some(&a.t).filter(|t| !matches!(t, T::Int)).or(expect));
+                let (a, b) = self.unify_operands(a, b, then.span, els.span, expect);
+                if !self.assignable(&a.t, &b.t) && !self.assignable(&b.t, &a.t) {
+                    self.err(
+                        e.span,
+                        format!(
+                            "type mismatch: the branches of '?:' have types {} and {}",
+                            self.type_name(&a.t),
+                            self.type_name(&b.t)
+                        ),
+                    );
+                    return unknown();
+                }
+                if let Some(cv) = const_int(&c.e) {
+                    return if cv.is_zero() { b } else { a };
+                }
+                let t = a.t.clone();
+                mk(
+                    t,
+                    K::Mux {
+                        cond: Box::new(c.e),
+                        then: Box::new(a.e),
+                        els: Box::new(b.e),
+                    },
+                )
+            }
+            A::Cast { ty, expr } => {
+                let target = self.resolve_type(ty);
+                let x = self.expr(expr, Some(&target));
+                self.cast(x, &target, e.span)
+            }
+            A::List(items) => self.list(items, expect, e.span),
+            A::StructInit { fields, .. } => self.struct_init(fields, expect, e.span),
+            A::TypedInit { ty, fields } => {
+                let t = self.resolve_type(ty);
+                self.struct_init(fields, Some(&t), e.span)
+            }
+            A::DontCare => mk(T::Unknown, K::DontCare),
+            A::Default => {
+                self.err(
+                    e.span,
+                    "'default' is only allowed in keysets and switch labels",
+                );
+                unknown()
+            }
+            A::Dots => unknown(),
+            A::This => unknown(),
+            A::TypeExpr(ty) => {
+                let t = self.resolve_type(ty);
+                mk(T::TypeName(Box::new(t)), K::DontCare)
+            }
+        }
+    }
+
+    pub(crate) fn expect_bool(&mut self, x: &Typed, span: Span, what: &str) {
+        if !matches!(x.t, T::Bool | T::Unknown) {
+            self.err(
+                span,
+                format!(
+                    "type mismatch: {what} must be bool, got {}",
+                    self.type_name(&x.t)
+                ),
+            );
+        }
+    }
+
+    fn path_expr(&mut self, p: &ast::Path, span: Span) -> Typed {
+        let name = &p.name.name;
+        let Some(entry) = self.lookup_path(p).cloned() else {
+            if name == "error" {
+                return mk(T::TypeName(Box::new(T::Error)), K::DontCare);
+            }
+            self.err(span, format!("undeclared identifier '{name}'"));
+            return unknown();
+        };
+        match entry.sym {
+            Sym::Var { ty, ir_name, .. } => mk(ty, K::Var { name: ir_name }),
+            Sym::Const(ty, e) => Typed {
+                t: if ty.is_unknown() {
+                    super::ty_from_ir(&e.ty)
+                } else {
+                    ty
+                },
+                e,
+            },
+            Sym::Instance { ty, ir_name } => mk(ty, K::Instance { name: ir_name }),
+            Sym::Type(t) => mk(T::TypeName(Box::new(t)), K::DontCare),
+            Sym::ValueSet(n, _) => {
+                self.err(
+                    span,
+                    format!("value set '{n}' can only be used in a select keyset"),
+                );
+                unknown()
+            }
+            Sym::Action(_) | Sym::Function(_) | Sym::ExternFunction(_) => {
+                self.err(span, format!("'{name}' must be called"));
+                unknown()
+            }
+            Sym::Table(_) => {
+                self.err(
+                    span,
+                    format!("table '{name}' cannot be used as a value (call '{name}.apply()')"),
+                );
+                unknown()
+            }
+            Sym::ExternType(_) | Sym::BlockType(..) | Sym::BlockDecl(..) => {
+                mk(T::TypeName(Box::new(T::Block(name.clone()))), K::DontCare)
+            }
+        }
+    }
+
+    fn member(&mut self, base: &ast::Expr, member: &ast::Ident, span: Span) -> Typed {
+        let b = self.expr(base, None);
+        let m = member.name.as_str();
+        match b.t.clone() {
+            T::Unknown => unknown(),
+            T::TypeName(inner) => match *inner {
+                T::Error => {
+                    if self.ir.errors.iter().any(|x| x == m) {
+                        mk(
+                            T::Error,
+                            K::ErrorConst {
+                                name: m.to_string(),
+                            },
+                        )
+                    } else {
+                        self.err(member.span, format!("undeclared error 'error.{m}'"));
+                        unknown()
+                    }
+                }
+                t @ T::Named(id) => {
+                    let kind = self.ir.types.get(id as usize).map(|d| d.kind.clone());
+                    match kind {
+                        Some(ir::TypeKind::Enum { members }) => {
+                            if members.iter().any(|x| x == m) {
+                                mk(
+                                    t,
+                                    K::EnumMember {
+                                        name: m.to_string(),
+                                    },
+                                )
+                            } else {
+                                self.err(
+                                    member.span,
+                                    format!("enum '{}' has no member '{m}'", self.type_name(&t)),
+                                );
+                                unknown()
+                            }
+                        }
+                        Some(ir::TypeKind::SerEnum { members, .. }) => {
+                            if members.iter().any(|x| x.name == m) {
+                                mk(
+                                    t,
+                                    K::EnumMember {
+                                        name: m.to_string(),
+                                    },
+                                )
+                            } else {
+                                self.err(
+                                    member.span,
+                                    format!("enum '{}' has no member '{m}'", self.type_name(&t)),
+                                );
+                                unknown()
+                            }
+                        }
+                        _ => {
+                            self.err(
+                                member.span,
+                                format!("type '{}' has no member '{m}'", self.type_name(&t)),
+                            );
+                            unknown()
+                        }
+                    }
+                }
+                other => {
+                    self.err(
+                        member.span,
+                        format!("type '{}' has no member '{m}'", self.type_name(&other)),
+                    );
+                    unknown()
+                }
+            },
+            T::Stack(elem, n) => match m {
+                "next" | "last" => mk(
+                    T::Named(elem),
+                    K::StackProp {
+                        base: Box::new(b.e),
+                        prop: m.to_string(),
+                    },
+                ),
+                "lastIndex" => mk(
+                    T::Bits { w: 32, s: false },
+                    K::StackProp {
+                        base: Box::new(b.e),
+                        prop: m.to_string(),
+                    },
+                ),
+                "size" => mk(
+                    T::Bits { w: 32, s: false },
+                    K::Const {
+                        value: BigInt::from(n),
+                    },
+                ),
+                _ => {
+                    self.err(member.span, format!("a header stack has no field '{m}'"));
+                    unknown()
+                }
+            },
+            T::TableResult(table) => {
+                match m {
+                    "hit" | "miss" => mk(
+                        T::Bool,
+                        K::TableHit {
+                            table,
+                            hit: m == "hit",
+                        },
+                    ),
+                    "action_run" => mk(T::ActionEnum(table.clone()), K::ActionRun { table }),
+                    _ => {
+                        self.err(member.span, format!("a table apply result has no field '{m}' (use hit, miss or action_run)"));
+                        unknown()
+                    }
+                }
+            }
+            t @ T::Named(_) => {
+                let Some(fields) = self.fields_of(&t) else {
+                    self.err(
+                        member.span,
+                        format!("type {} has no field '{m}'", self.type_name(&t)),
+                    );
+                    return unknown();
+                };
+                match fields.into_iter().find(|(n, _)| n == m) {
+                    Some((_, ft)) => mk(
+                        ft,
+                        K::Field {
+                            base: Box::new(b.e),
+                            field: m.to_string(),
+                        },
+                    ),
+                    None => {
+                        let what = if self.is_header(&t) {
+                            "header"
+                        } else {
+                            "struct"
+                        };
+                        self.err(
+                            member.span,
+                            format!("{what} '{}' has no field '{m}'", self.type_name(&t)),
+                        );
+                        unknown()
+                    }
+                }
+            }
+            other => {
+                let _ = span;
+                self.err(
+                    member.span,
+                    format!("type {} has no field '{m}'", self.type_name(&other)),
+                );
+                unknown()
+            }
+        }
+    }
+
+    /// Types both operands of a binary operator, giving an untyped integer the other's type.
+    fn unify_operands(
+        &mut self,
+        a: Typed,
+        b: Typed,
+        sa: Span,
+        sb: Span,
+        expect: Option<&T>,
+    ) -> (Typed, Typed) {
+        match (&a.t, &b.t) {
+            (T::Int, T::Int) => {
+                if let Some(t @ T::Bits { .. }) = expect {
+                    if !(is_constant(&a.e) && is_constant(&b.e)) {
+                        let t = t.clone();
+                        let a = self.coerce(a, &t, sa);
+                        let b = self.coerce(b, &t, sb);
+                        return (a, b);
+                    }
+                }
+                (a, b)
+            }
+            (T::Int, t) if !t.is_unknown() => {
+                let t = t.clone();
+                (self.coerce(a, &t, sa), b)
+            }
+            (t, T::Int) if !t.is_unknown() => {
+                let t = t.clone();
+                (a, self.coerce(b, &t, sb))
+            }
+            _ => (a, b),
+        }
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+        expect: Option<&T>,
+    ) -> Typed {
+        let Some(iop) = ir_binop(op) else {
+            self.err(
+                span,
+                format!(
+                    "operator '{}' is only allowed in keysets (select cases and table entries)",
+                    op.as_str()
+                ),
+            );
+            return unknown();
+        };
+        match op {
+            BinOp::And | BinOp::Or => {
+                let a = self.expr(lhs, Some(&T::Bool));
+                let b = self.expr(rhs, Some(&T::Bool));
+                for (x, s) in [(&a, lhs.span), (&b, rhs.span)] {
+                    if !matches!(x.t, T::Bool | T::Unknown) {
+                        self.err(
+                            s,
+                            format!(
+                                "type mismatch: operator '{}' needs bool operands, got {}",
+                                op.as_str(),
+                                self.type_name(&x.t)
+                            ),
+                        );
+                        return unknown();
+                    }
+                }
+                if let (Some(x), Some(y)) = (const_int(&a.e), const_int(&b.e)) {
+                    let v = if op == BinOp::And {
+                        !x.is_zero() && !y.is_zero()
+                    } else {
+                        !x.is_zero() || !y.is_zero()
+                    };
+                    return mk(T::Bool, K::Bool { value: v });
+                }
+                mk(
+                    T::Bool,
+                    K::Binary {
+                        op: iop,
+                        lhs: Box::new(a.e),
+                        rhs: Box::new(b.e),
+                    },
+                )
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let a = self.expr(lhs, None);
+                let b = self.expr(rhs, Some(&a.t).filter(|t| !matches!(t, T::Int)));
+                let (a, b) = self.unify_operands(a, b, lhs.span, rhs.span, None);
+                if a.t.is_unknown() || b.t.is_unknown() {
+                    return mk(
+                        T::Bool,
+                        K::Binary {
+                            op: iop,
+                            lhs: Box::new(a.e),
+                            rhs: Box::new(b.e),
+                        },
+                    );
+                }
+                let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
+                if ordered && !matches!(a.t, T::Bits { .. } | T::Int) {
+                    self.err(
+                        span,
+                        format!(
+                            "type mismatch: operator '{}' needs integer operands, got {}",
+                            op.as_str(),
+                            self.type_name(&a.t)
+                        ),
+                    );
+                    return unknown();
+                }
+                if !(self.assignable(&a.t, &b.t) && self.assignable(&b.t, &a.t)) {
+                    self.err(
+                        span,
+                        format!(
+                            "type mismatch: cannot compare {} with {} using '{}'",
+                            self.type_name(&a.t),
+                            self.type_name(&b.t),
+                            op.as_str()
+                        ),
+                    );
+                    return unknown();
+                }
+                if let (Some(x), Some(y)) = (const_int(&a.e), const_int(&b.e)) {
+                    let v = match op {
+                        BinOp::Eq => x == y,
+                        BinOp::Ne => x != y,
+                        BinOp::Lt => x < y,
+                        BinOp::Le => x <= y,
+                        BinOp::Gt => x > y,
+                        _ => x >= y,
+                    };
+                    return mk(T::Bool, K::Bool { value: v });
+                }
+                mk(
+                    T::Bool,
+                    K::Binary {
+                        op: iop,
+                        lhs: Box::new(a.e),
+                        rhs: Box::new(b.e),
+                    },
+                )
+            }
+            BinOp::Shl | BinOp::Shr => {
+                let mut a = self.expr(lhs, expect);
+                let b = self.expr(rhs, None);
+                if matches!(a.t, T::Int) && !is_constant(&b.e) {
+                    match expect {
+                        Some(t @ T::Bits { .. }) => {
+                            let t = t.clone();
+                            a = self.coerce(a, &t, lhs.span);
+                        }
+                        _ => {
+                            self.err(lhs.span, "the width of a shifted integer must be known when the shift amount is not a constant (add a cast)");
+                            return unknown();
+                        }
+                    }
+                }
+                if !matches!(a.t, T::Bits { .. } | T::Int | T::Unknown) {
+                    self.err(
+                        lhs.span,
+                        format!(
+                            "type mismatch: operator '{}' needs an integer, got {}",
+                            op.as_str(),
+                            self.type_name(&a.t)
+                        ),
+                    );
+                    return unknown();
+                }
+                match &b.t {
+                    T::Bits { s: true, .. } => {
+                        self.err(rhs.span, "type mismatch: a shift amount must be unsigned");
+                        return unknown();
+                    }
+                    T::Bits { .. } | T::Int | T::Unknown => {}
+                    other => {
+                        self.err(
+                            rhs.span,
+                            format!(
+                                "type mismatch: a shift amount must be an integer, got {}",
+                                self.type_name(other)
+                            ),
+                        );
+                        return unknown();
+                    }
+                }
+                if let Some(y) = const_int(&b.e) {
+                    if y.is_negative() {
+                        self.err(rhs.span, "a shift amount must not be negative");
+                        return unknown();
+                    }
+                }
+                let t = a.t.clone();
+                if let (Some(x), Some(y)) = (const_int(&a.e), const_int(&b.e)) {
+                    if let Some(sh) = y.to_u64().filter(|s| *s <= MAX_FOLD_SHIFT) {
+                        let v = if op == BinOp::Shl { x << sh } else { x >> sh };
+                        return mk(
+                            t.clone(),
+                            K::Const {
+                                value: self.wrap_for(&t, v),
+                            },
+                        );
+                    }
+                }
+                let b = if matches!(b.t, T::Int) {
+                    let v = const_int(&b.e).unwrap_or_default();
+                    let w = (v.bits() as u32).max(1);
+                    mk(T::Bits { w, s: false }, K::Const { value: v })
+                } else {
+                    b
+                };
+                mk(
+                    t,
+                    K::Binary {
+                        op: iop,
+                        lhs: Box::new(a.e),
+                        rhs: Box::new(b.e),
+                    },
+                )
+            }
+            BinOp::Concat => {
+                let a = self.expr(lhs, None);
+                let b = self.expr(rhs, None);
+                let (wa, sa) = match &a.t {
+                    T::Bits { w, s } => (*w, *s),
+                    T::Unknown => return unknown(),
+                    other => {
+                        self.err(lhs.span, format!("type mismatch: '++' needs operands of known width (bit<W>/int<W>), got {}", self.type_name(other)));
+                        return unknown();
+                    }
+                };
+                let wb = match &b.t {
+                    T::Bits { w, .. } => *w,
+                    T::Unknown => return unknown(),
+                    other => {
+                        self.err(rhs.span, format!("type mismatch: '++' needs operands of known width (bit<W>/int<W>), got {}", self.type_name(other)));
+                        return unknown();
+                    }
+                };
+                let t = T::Bits {
+                    w: wa.saturating_add(wb),
+                    s: sa,
+                };
+                if let (Some(x), Some(y)) = (const_int(&a.e), const_int(&b.e)) {
+                    let v = (wrap(&x, wa, false) << wb) | wrap(&y, wb, false);
+                    return mk(
+                        t.clone(),
+                        K::Const {
+                            value: self.wrap_for(&t, v),
+                        },
+                    );
+                }
+                mk(
+                    t,
+                    K::Binary {
+                        op: iop,
+                        lhs: Box::new(a.e),
+                        rhs: Box::new(b.e),
+                    },
+                )
+            }
+            _ => {
+                // Arithmetic and bitwise operators.
+                let a = self.expr(lhs, expect);
+                let b = self.expr(rhs, Some(&a.t).filter(|t| !matches!(t, T::Int)).or(expect));
+                let (a, b) = self.unify_operands(a, b, lhs.span, rhs.span, expect);
+                if a.t.is_unknown() || b.t.is_unknown() {
+                    return unknown();
+                }
+                let sat = matches!(op, BinOp::SatAdd | BinOp::SatSub);
+                let ok = match (&a.t, &b.t) {
+                    (T::Bits { .. }, T::Bits { .. }) => a.t == b.t,
+                    (T::Int, T::Int) => !sat,
+                    _ => false,
+                };
+                if !ok {
+                    self.err(
+                        span,
+                        format!(
+                            "type mismatch: operator '{}' cannot be applied to {} and {}",
+                            op.as_str(),
+                            self.type_name(&a.t),
+                            self.type_name(&b.t)
+                        ),
+                    );
+                    return unknown();
+                }
+                let t = a.t.clone();
+                if let (Some(x), Some(y)) = (const_int(&a.e), const_int(&b.e)) {
+                    if matches!(op, BinOp::Div | BinOp::Mod) && y.is_zero() {
+                        self.err(rhs.span, "division by zero");
+                        return unknown();
+                    }
+                    let v = match op {
+                        BinOp::Mul => x * y,
+                        BinOp::Div => x / y,
+                        BinOp::Mod => x % y,
+                        BinOp::Add => x + y,
+                        BinOp::Sub => x - y,
+                        BinOp::BitAnd => x & y,
+                        BinOp::BitOr => x | y,
+                        BinOp::BitXor => x ^ y,
+                        BinOp::SatAdd | BinOp::SatSub => {
+                            let r = if op == BinOp::SatAdd { x + y } else { x - y };
+                            let T::Bits { w, s } = t else {
+                                return unknown();
+                            };
+                            let (lo, hi) = if s {
+                                (
+                                    -(BigInt::one() << (w.max(1) - 1)),
+                                    (BigInt::one() << (w.max(1) - 1)) - 1,
+                                )
+                            } else {
+                                (BigInt::zero(), (BigInt::one() << w) - 1)
+                            };
+                            r.clamp(lo, hi)
+                        }
+                        _ => return unknown(),
+                    };
+                    return mk(
+                        t.clone(),
+                        K::Const {
+                            value: self.wrap_for(&t, v),
+                        },
+                    );
+                }
+                if matches!(op, BinOp::Div | BinOp::Mod) {
+                    if let Some(y) = const_int(&b.e) {
+                        if y.is_zero() {
+                            self.err(rhs.span, "division by zero");
+                            return unknown();
+                        }
+                    }
+                }
+                mk(
+                    t,
+                    K::Binary {
+                        op: iop,
+                        lhs: Box::new(a.e),
+                        rhs: Box::new(b.e),
+                    },
+                )
+            }
+        }
+    }
+
+    fn wrap_for(&self, t: &T, v: BigInt) -> BigInt {
+        match t {
+            T::Bits { w, s } => wrap(&v, *w, *s),
+            _ => v,
+        }
+    }
+
+    fn unary(&mut self, op: UnOp, arg: &ast::Expr, span: Span, expect: Option<&T>) -> Typed {
+        let x = self.expr(arg, expect);
+        if x.t.is_unknown() {
+            return unknown();
+        }
+        match op {
+            UnOp::Not => {
+                if !matches!(x.t, T::Bool) {
+                    self.err(
+                        span,
+                        format!(
+                            "type mismatch: operator '!' needs a bool, got {}",
+                            self.type_name(&x.t)
+                        ),
+                    );
+                    return unknown();
+                }
+                if let Some(v) = const_int(&x.e) {
+                    return mk(T::Bool, K::Bool { value: v.is_zero() });
+                }
+                mk(
+                    T::Bool,
+                    K::Unary {
+                        op: ir::UnOp::Not,
+                        arg: Box::new(x.e),
+                    },
+                )
+            }
+            UnOp::BitNot | UnOp::Neg | UnOp::Plus => {
+                let x = match (&x.t, expect) {
+                    (T::Int, Some(t @ T::Bits { .. })) if op == UnOp::BitNot => {
+                        let t = t.clone();
+                        self.coerce(x, &t, arg.span)
+                    }
+                    _ => x,
+                };
+                if !matches!(x.t, T::Bits { .. } | T::Int) {
+                    self.err(
+                        span,
+                        format!(
+                            "type mismatch: operator '{}' needs an integer, got {}",
+                            op.as_str(),
+                            self.type_name(&x.t)
+                        ),
+                    );
+                    return unknown();
+                }
+                if op == UnOp::Plus {
+                    return x;
+                }
+                if op == UnOp::BitNot && matches!(x.t, T::Int) {
+                    self.err(
+                        span,
+                        "operator '~' needs an operand of known width (add a cast)",
+                    );
+                    return unknown();
+                }
+                let t = x.t.clone();
+                if let Some(v) = const_int(&x.e) {
+                    let r = if op == UnOp::Neg { -v } else { -v - 1 };
+                    return mk(
+                        t.clone(),
+                        K::Const {
+                            value: self.wrap_for(&t, r),
+                        },
+                    );
+                }
+                let iop = if op == UnOp::Neg {
+                    ir::UnOp::Neg
+                } else {
+                    ir::UnOp::BitNot
+                };
+                mk(
+                    t,
+                    K::Unary {
+                        op: iop,
+                        arg: Box::new(x.e),
+                    },
+                )
+            }
+        }
+    }
+
+    fn cast(&mut self, x: Typed, target: &T, span: Span) -> Typed {
+        if target.is_unknown() || x.t.is_unknown() {
+            return unknown();
+        }
+        if &x.t == target {
+            return x;
+        }
+        let ser_t = self.ser_enum(target);
+        let ser_x = self.ser_enum(&x.t);
+        let ok = match (&x.t, target) {
+            (T::Bits { .. }, T::Bits { .. }) | (T::Int, T::Bits { .. }) => true,
+            (T::Bits { w: 1, s: false }, T::Bool) | (T::Bool, T::Bits { w: 1, s: false }) => true,
+            (T::Int, T::Bool) => true,
+            (T::Bits { .. }, T::Int) => true,
+            (T::Tuple(_), T::Named(_)) => self.assignable(target, &x.t),
+            _ if ser_t.is_some() && matches!(x.t, T::Bits { .. } | T::Int) => true,
+            _ if ser_x.is_some() && matches!(target, T::Bits { .. }) => true,
+            _ => false,
+        };
+        if !ok {
+            self.err(
+                span,
+                format!(
+                    "type mismatch: cannot cast {} to {}",
+                    self.type_name(&x.t),
+                    self.type_name(target)
+                ),
+            );
+            return unknown();
+        }
+        if let Some(v) = const_int(&x.e) {
+            match target {
+                T::Bits { w, s } => {
+                    let v = match &x.t {
+                        T::Bits { w: xw, .. } => wrap(&v, *xw, false),
+                        _ => v,
+                    };
+                    let v = match &x.t {
+                        T::Bits { s: true, w: xw } => wrap(&wrap(&v, *xw, true), *w, *s),
+                        _ => wrap(&v, *w, *s),
+                    };
+                    return mk(target.clone(), K::Const { value: v });
+                }
+                T::Bool => {
+                    return mk(
+                        T::Bool,
+                        K::Bool {
+                            value: !v.is_zero(),
+                        },
+                    )
+                }
+                T::Int => return mk(T::Int, K::Const { value: v }),
+                _ => {}
+            }
+        }
+        if let (T::Tuple(_), T::Named(_)) = (&x.t, target) {
+            return self.coerce(x, target, span);
+        }
+        mk(target.clone(), K::Cast { arg: Box::new(x.e) })
+    }
+
+    fn list(&mut self, items: &[ast::Expr], expect: Option<&T>, span: Span) -> Typed {
+        let field_types: Option<Vec<T>> = match expect {
+            Some(T::Tuple(ts)) => Some(ts.clone()),
+            Some(t @ T::Named(_)) => self
+                .fields_of(t)
+                .map(|f| f.into_iter().map(|(_, t)| t).collect()),
+            _ => None,
+        };
+        if let Some(fts) = &field_types {
+            let real: Vec<&ast::Expr> = items
+                .iter()
+                .filter(|e| !matches!(e.kind, A::Dots))
+                .collect();
+            if real.len() != fts.len() && !items.iter().any(|e| matches!(e.kind, A::Dots)) {
+                let tn = expect.map(|t| self.type_name(t)).unwrap_or_default();
+                self.err(
+                    span,
+                    format!(
+                        "type mismatch: {tn} has {} fields but the list has {} elements",
+                        fts.len(),
+                        real.len()
+                    ),
+                );
+                return unknown();
+            }
+            let mut elems = Vec::new();
+            for (e, ft) in real.iter().zip(fts) {
+                let x = self.expr(e, Some(ft));
+                elems.push(self.coerce(x, ft, e.span).e);
+            }
+            let t = expect.cloned().unwrap_or(T::Unknown);
+            return mk(t, K::List { elems });
+        }
+        let mut ts = Vec::new();
+        let mut elems = Vec::new();
+        for e in items {
+            if matches!(e.kind, A::Dots) {
+                continue;
+            }
+            let x = self.expr(e, None);
+            ts.push(x.t);
+            elems.push(x.e);
+        }
+        mk(T::Tuple(ts), K::List { elems })
+    }
+
+    fn struct_init(
+        &mut self,
+        fields: &[(ast::Ident, ast::Expr)],
+        expect: Option<&T>,
+        span: Span,
+    ) -> Typed {
+        let target = expect.cloned().unwrap_or(T::Unknown);
+        let mut seen = std::collections::HashSet::new();
+        for (k, _) in fields {
+            if !seen.insert(k.name.clone()) {
+                self.err(
+                    k.span,
+                    format!("duplicate field '{}' in initializer", k.name),
+                );
+                return unknown();
+            }
+        }
+        let Some(decl_fields) = self.fields_of(&target) else {
+            if !target.is_unknown() {
+                self.err(
+                    span,
+                    format!(
+                        "type mismatch: a struct initializer cannot have type {}",
+                        self.type_name(&target)
+                    ),
+                );
+                return unknown();
+            }
+            let mut ts = Vec::new();
+            let mut elems = Vec::new();
+            for (_, v) in fields {
+                let x = self.expr(v, None);
+                ts.push(x.t);
+                elems.push(x.e);
+            }
+            return mk(T::Tuple(ts), K::List { elems });
+        };
+        for (k, _) in fields {
+            if !decl_fields.iter().any(|(n, _)| *n == k.name) {
+                self.err(
+                    k.span,
+                    format!("{} has no field '{}'", self.type_name(&target), k.name),
+                );
+                return unknown();
+            }
+        }
+        let mut elems = Vec::new();
+        for (n, ft) in &decl_fields {
+            match fields.iter().find(|(k, _)| k.name == *n) {
+                Some((_, v)) => {
+                    let x = self.expr(v, Some(ft));
+                    elems.push(self.coerce(x, ft, v.span).e);
+                }
+                None => {
+                    self.err(
+                        span,
+                        format!(
+                            "initializer for {} is missing field '{n}'",
+                            self.type_name(&target)
+                        ),
+                    );
+                    return unknown();
+                }
+            }
+        }
+        mk(target, K::List { elems })
+    }
+
+    // ---- calls ----
+
+    /// Matches arguments to parameters (positional or by name).
+    pub(crate) fn order_args<'e>(
+        &mut self,
+        params: &[ast::Param],
+        args: &'e [ast::Arg],
+        span: Span,
+    ) -> Vec<Option<&'e ast::Expr>> {
+        let mut out: Vec<Option<&ast::Expr>> = vec![None; params.len()];
+        for (i, a) in args.iter().enumerate() {
+            match &a.name {
+                None => {
+                    if i < out.len() {
+                        out[i] = Some(&a.value);
+                    }
+                }
+                Some(n) => match params.iter().position(|p| p.name.name == n.name) {
+                    Some(k) => out[k] = Some(&a.value),
+                    None => self.err(
+                        n.span,
+                        format!("no parameter named '{}' (argument)", n.name),
+                    ),
+                },
+            }
+        }
+        for (p, a) in params.iter().zip(&out) {
+            if a.is_none() && p.default.is_none() && args.iter().any(|a| a.name.is_some()) {
+                self.err(
+                    span,
+                    format!("missing argument for parameter '{}'", p.name.name),
+                );
+            }
+        }
+        out
+    }
+
+    /// Checks that an argument for an `out`/`inout` parameter can be written.
+    pub(crate) fn check_out_arg(&mut self, e: &ast::Expr, dir: Option<Direction>, pname: &str) {
+        if matches!(dir, Some(Direction::Out) | Some(Direction::InOut)) {
+            if matches!(e.kind, A::DontCare) && dir == Some(Direction::Out) {
+                return;
+            }
+            if let Err(why) = self.lvalue(e) {
+                self.err(
+                    e.span,
+                    format!(
+                        "argument for {} parameter '{pname}' must be writable: {why} (direction)",
+                        if dir == Some(Direction::Out) {
+                            "out"
+                        } else {
+                            "inout"
+                        }
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Whether `e` may be assigned to; the reason if not.
+    pub(crate) fn lvalue(&mut self, e: &ast::Expr) -> Result<(), String> {
+        match &e.kind {
+            A::Path(p) => match self.lookup_path(p).map(|x| x.sym.clone()) {
+                Some(Sym::Var {
+                    readonly: false, ..
+                }) => Ok(()),
+                Some(Sym::Var {
+                    dir: Some(Direction::In),
+                    ..
+                }) => Err(format!(
+                    "'{}' is an 'in' parameter (direction) and cannot be assigned",
+                    p.name.name
+                )),
+                Some(Sym::Var { .. }) => Err(format!(
+                    "'{}' is read-only (action data or constructor parameter)",
+                    p.name.name
+                )),
+                Some(Sym::Const(..)) => Err(format!(
+                    "cannot assign to constant '{}' (not an lvalue)",
+                    p.name.name
+                )),
+                None => Ok(()), // reported as undeclared elsewhere
+                _ => Err(format!("'{}' is not an lvalue", p.name.name)),
+            },
+            A::Member { base, member } => {
+                if matches!(
+                    member.name.as_str(),
+                    "lastIndex" | "size" | "hit" | "miss" | "action_run"
+                ) {
+                    return Err(format!("'{}' is not an lvalue", member.name));
+                }
+                self.lvalue(base)
+            }
+            A::Index { base, .. } | A::Slice { base, .. } => self.lvalue(base),
+            A::DontCare => Ok(()),
+            _ => Err("this expression is not an lvalue".into()),
+        }
+    }
+
+    fn call(
+        &mut self,
+        callee: &ast::Expr,
+        type_args: &[ast::Type],
+        args: &[ast::Arg],
+        span: Span,
+    ) -> Typed {
+        match &callee.kind {
+            A::Member { base, member } => self.method_call(base, member, type_args, args, span),
+            A::Path(p) => {
+                let name = p.name.name.clone();
+                match self.lookup_path(p).map(|e| e.sym.clone()) {
+                    Some(Sym::Action(q)) => {
+                        if self.block.as_ref().is_some_and(|b| b.in_parser) {
+                            self.err(span, "actions cannot be called from a parser");
+                        }
+                        let sig = self.signatures.get(&q).cloned();
+                        let args_ir = self.call_sig(&name, sig.as_ref(), args, span);
+                        mk(
+                            T::Void,
+                            K::Call(Box::new(ir::Call {
+                                target: ir::CallTarget::Action { name: q },
+                                receiver: None,
+                                type_args: vec![],
+                                args: args_ir,
+                            })),
+                        )
+                    }
+                    Some(Sym::Function(f)) => {
+                        let sig = self.signatures.get(&f).cloned();
+                        let ret = sig.as_ref().map_or(T::Unknown, |s| s.ret.clone());
+                        let args_ir = self.call_sig(&name, sig.as_ref(), args, span);
+                        let ret = if ret.contains_param() {
+                            T::Unknown
+                        } else {
+                            ret
+                        };
+                        mk(
+                            ret,
+                            K::Call(Box::new(ir::Call {
+                                target: ir::CallTarget::Function { name: f },
+                                receiver: None,
+                                type_args: vec![],
+                                args: args_ir,
+                            })),
+                        )
+                    }
+                    Some(Sym::ExternFunction(f)) => {
+                        let protos = self.extern_fns.get(&f).cloned().unwrap_or_default();
+                        match self.call_proto(&f, &protos, HashMap::new(), type_args, args, span) {
+                            Some((ret, targs, args_ir)) => mk(
+                                ret,
+                                K::Call(Box::new(ir::Call {
+                                    target: ir::CallTarget::ExternFunction { name: f },
+                                    receiver: None,
+                                    type_args: targs,
+                                    args: args_ir,
+                                })),
+                            ),
+                            None => unknown(),
+                        }
+                    }
+                    None => {
+                        self.err(
+                            p.name.span,
+                            format!("undeclared function or action '{name}'"),
+                        );
+                        for a in args {
+                            self.expr(&a.value, None);
+                        }
+                        unknown()
+                    }
+                    Some(_) => {
+                        self.err(
+                            callee.span,
+                            format!("'{name}' is not callable (cannot call it)"),
+                        );
+                        unknown()
+                    }
+                }
+            }
+            _ => {
+                self.err(
+                    callee.span,
+                    "this expression is not callable (cannot call it)",
+                );
+                unknown()
+            }
+        }
+    }
+
+    /// Checks arguments against an action or function signature; returns them in order.
+    fn call_sig(
+        &mut self,
+        name: &str,
+        sig: Option<&super::Signature>,
+        args: &[ast::Arg],
+        span: Span,
+    ) -> Vec<ir::Expr> {
+        let Some(sig) = sig else {
+            for a in args {
+                self.expr(&a.value, None);
+            }
+            return Vec::new();
+        };
+        let required = sig.params.iter().filter(|p| !p.3).count();
+        if args.len() < required || args.len() > sig.params.len() {
+            self.err(
+                span,
+                format!(
+                    "wrong number of arguments to '{name}': expected {}, got {}",
+                    sig.params.len(),
+                    args.len()
+                ),
+            );
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let positional = args.iter().all(|a| a.name.is_none());
+        for (i, (pname, pty, dir, _)) in sig.params.iter().enumerate() {
+            let a = if positional {
+                args.get(i)
+            } else {
+                args.iter()
+                    .find(|a| a.name.as_ref().is_some_and(|n| n.name == *pname))
+            };
+            let Some(a) = a else { continue };
+            let x = self.expr(&a.value, Some(pty));
+            let x = self.coerce(x, pty, a.value.span);
+            self.check_out_arg(&a.value, *dir, pname);
+            out.push(x.e);
+        }
+        out
+    }
+
+    /// Resolves an overloaded, possibly generic extern function or method call.
+    /// `subst` binds the extern's own type parameters.
+    pub(crate) fn call_proto(
+        &mut self,
+        name: &str,
+        protos: &[&'a ast::FunctionProto],
+        subst: HashMap<String, T>,
+        type_args: &[ast::Type],
+        args: &[ast::Arg],
+        span: Span,
+    ) -> Option<(T, Vec<ir::Ty>, Vec<ir::Expr>)> {
+        let cands: Vec<&&ast::FunctionProto> = protos
+            .iter()
+            .filter(|p| arity_ok(&p.params, args.len()))
+            .collect();
+        let proto = match cands.as_slice() {
+            [] => {
+                let mut counts: Vec<usize> = protos.iter().map(|p| p.params.len()).collect();
+                counts.sort_unstable();
+                counts.dedup();
+                let c: Vec<String> = counts.iter().map(|c| c.to_string()).collect();
+                self.err(
+                    span,
+                    format!(
+                        "wrong number of arguments to '{name}': expected {}, got {}",
+                        c.join(" or "),
+                        args.len()
+                    ),
+                );
+                for a in args {
+                    self.expr(&a.value, None);
+                }
+                return None;
+            }
+            [p, ..] => **p,
+        };
+        let mut bind = subst;
+        if !type_args.is_empty() && type_args.len() != proto.type_params.len() {
+            self.err(
+                span,
+                format!(
+                    "wrong number of type arguments to '{name}': expected {}, got {}",
+                    proto.type_params.len(),
+                    type_args.len()
+                ),
+            );
+        }
+        for (k, tp) in proto.type_params.iter().enumerate() {
+            let t = match type_args.get(k) {
+                Some(t) => self.resolve_type(t),
+                None => T::Param(tp.name.clone()),
+            };
+            bind.insert(tp.name.clone(), t);
+        }
+        // Parameter types with the generic parameters left open.
+        self.tparams.push(bind.clone());
+        let ptys: Vec<T> = proto
+            .params
+            .iter()
+            .map(|p| self.resolve_type(&p.ty))
+            .collect();
+        self.tparams.pop();
+        let mut inferred: HashMap<String, T> = bind
+            .iter()
+            .filter(|(_, v)| !matches!(v, T::Param(_)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let ordered = self.order_args(&proto.params, args, span);
+        let mut out = Vec::new();
+        for ((p, pty), a) in proto.params.iter().zip(&ptys).zip(ordered) {
+            let Some(a) = a else { continue };
+            let pty_now = pty.subst(&inferred, false);
+            let x = if pty_now.contains_param() {
+                let x = self.expr(a, None);
+                if !unify(&pty_now, &x.t, &mut inferred) {
+                    self.err(
+                        a.span,
+                        format!(
+                            "type mismatch: argument '{}' of '{name}' has type {}",
+                            p.name.name,
+                            self.type_name(&x.t)
+                        ),
+                    );
+                }
+                x
+            } else {
+                let x = self.expr(a, Some(&pty_now));
+                self.coerce(x, &pty_now, a.span)
+            };
+            self.check_out_arg(a, p.direction, &p.name.name);
+            out.push(x.e);
+        }
+        let ret = match &proto.ret {
+            Some(r) => {
+                self.tparams.push(bind.clone());
+                let rt = self.resolve_type(r);
+                self.tparams.pop();
+                rt.subst(&inferred, true)
+            }
+            None => T::Void,
+        };
+        let targs = proto
+            .type_params
+            .iter()
+            .map(|tp| {
+                inferred
+                    .get(&tp.name)
+                    .cloned()
+                    .unwrap_or(T::Unknown)
+                    .to_ir()
+            })
+            .collect();
+        Some((ret, targs, out))
+    }
+
+    fn method_call(
+        &mut self,
+        base: &ast::Expr,
+        member: &ast::Ident,
+        type_args: &[ast::Type],
+        args: &[ast::Arg],
+        span: Span,
+    ) -> Typed {
+        let m = member.name.as_str();
+        // `t.apply()` on a table.
+        if let A::Path(p) = &base.kind {
+            if let Some(Sym::Table(q)) = self.lookup_path(p).map(|e| e.sym.clone()) {
+                if m != "apply" {
+                    self.err(
+                        member.span,
+                        format!("a table has no method '{m}' (only apply)"),
+                    );
+                    return unknown();
+                }
+                if !args.is_empty() {
+                    self.err(
+                        span,
+                        "wrong number of arguments: table apply() takes no arguments",
+                    );
+                }
+                if self.block.as_ref().is_some_and(|b| b.in_action) {
+                    self.err(span, "tables cannot be applied inside an action");
+                }
+                return mk(
+                    T::TableResult(q.clone()),
+                    K::Call(Box::new(ir::Call {
+                        target: ir::CallTarget::TableApply { table: q },
+                        receiver: None,
+                        type_args: vec![],
+                        args: vec![],
+                    })),
+                );
+            }
+        }
+        let b = self.expr(base, None);
+        let builtin = |this: &mut Self, b: Typed, ret: T, args_ir: Vec<ir::Expr>| {
+            let _ = this;
+            mk(
+                ret,
+                K::Call(Box::new(ir::Call {
+                    target: ir::CallTarget::Builtin {
+                        method: m.to_string(),
+                    },
+                    receiver: Some(b.e),
+                    type_args: vec![],
+                    args: args_ir,
+                })),
+            )
+        };
+        match b.t.clone() {
+            T::Unknown => {
+                for a in args {
+                    self.expr(&a.value, None);
+                }
+                unknown()
+            }
+            t if self.is_header(&t) || self.is_union(&t) => {
+                let ret = match m {
+                    "isValid" => T::Bool,
+                    "setValid" | "setInvalid" if self.is_header(&t) => T::Void,
+                    "minSizeInBits" | "minSizeInBytes" | "maxSizeInBits" | "maxSizeInBytes" => {
+                        T::Int
+                    }
+                    _ => {
+                        self.err(
+                            member.span,
+                            format!("no method '{m}' on {}", self.type_name(&t)),
+                        );
+                        return unknown();
+                    }
+                };
+                if !args.is_empty() {
+                    self.err(
+                        span,
+                        format!("wrong number of arguments: '{m}' takes no arguments"),
+                    );
+                }
+                if matches!(m, "setValid" | "setInvalid") {
+                    if let Err(why) = self.lvalue(base) {
+                        self.err(base.span, format!("cannot call '{m}': {why}"));
+                    }
+                }
+                if ret == T::Int {
+                    let w = self.ir.bit_width(&t.to_ir()).unwrap_or(0);
+                    let v = if m.ends_with("Bytes") {
+                        w.div_ceil(8)
+                    } else {
+                        w
+                    };
+                    return mk(
+                        T::Int,
+                        K::Const {
+                            value: BigInt::from(v),
+                        },
+                    );
+                }
+                builtin(self, b, ret, vec![])
+            }
+            T::Stack(..) => match m {
+                "push_front" | "pop_front" => {
+                    if args.len() != 1 {
+                        self.err(
+                            span,
+                            format!("wrong number of arguments: '{m}' takes one argument"),
+                        );
+                        return unknown();
+                    }
+                    let x = self.expr(&args[0].value, None);
+                    if const_int(&x.e).is_none() && !x.t.is_unknown() {
+                        self.err(
+                            args[0].value.span,
+                            format!("the argument of '{m}' must be a compile-time constant"),
+                        );
+                    }
+                    if let Err(why) = self.lvalue(base) {
+                        self.err(base.span, format!("cannot call '{m}': {why}"));
+                    }
+                    let x = self.coerce(x, &T::Int, args[0].value.span);
+                    builtin(self, b, T::Void, vec![x.e])
+                }
+                _ => {
+                    self.err(member.span, format!("no method '{m}' on a header stack"));
+                    unknown()
+                }
+            },
+            T::Extern(ext, targs) => {
+                let Some(Sym::ExternType(decl)) = self.lookup(&ext).map(|e| e.sym.clone()) else {
+                    return unknown();
+                };
+                let protos: Vec<&'a ast::FunctionProto> = decl
+                    .methods
+                    .iter()
+                    .filter(|p| p.ret.is_some() && p.name.name == m)
+                    .collect();
+                if protos.is_empty() {
+                    self.err(member.span, format!("extern '{ext}' has no method '{m}'"));
+                    for a in args {
+                        self.expr(&a.value, None);
+                    }
+                    return unknown();
+                }
+                let mut subst = HashMap::new();
+                for (k, p) in decl.type_params.iter().enumerate() {
+                    subst.insert(p.name.clone(), targs.get(k).cloned().unwrap_or(T::Unknown));
+                }
+                let qual = format!("{ext}.{m}");
+                match self.call_proto(&qual, &protos, subst, type_args, args, span) {
+                    Some((ret, targs_ir, args_ir)) => mk(
+                        ret,
+                        K::Call(Box::new(ir::Call {
+                            target: ir::CallTarget::Method {
+                                extern_type: ext,
+                                method: m.to_string(),
+                            },
+                            receiver: Some(b.e),
+                            type_args: targs_ir,
+                            args: args_ir,
+                        })),
+                    ),
+                    None => unknown(),
+                }
+            }
+            T::Block(bname) => {
+                if m != "apply" {
+                    self.err(
+                        member.span,
+                        format!("'{bname}' has no method '{m}' (only apply)"),
+                    );
+                    return unknown();
+                }
+                let Some((_, sig, _)) = self.blocks.get(&bname).cloned() else {
+                    return unknown();
+                };
+                let sigp = super::Signature {
+                    params: sig
+                        .params
+                        .iter()
+                        .map(|p| {
+                            let t = self.resolve_type(&p.ty);
+                            (p.name.name.clone(), t, p.direction, p.default.is_some())
+                        })
+                        .collect(),
+                    ret: T::Void,
+                };
+                let args_ir = self.call_sig(&bname, Some(&sigp), args, span);
+                let inst = match &b.e.kind {
+                    K::Instance { name } => name.clone(),
+                    _ => bname.clone(),
+                };
+                mk(
+                    T::Void,
+                    K::Call(Box::new(ir::Call {
+                        target: ir::CallTarget::ApplyBlock { name: inst },
+                        receiver: None,
+                        type_args: vec![],
+                        args: args_ir,
+                    })),
+                )
+            }
+            T::TypeName(inner) => match m {
+                "minSizeInBits" | "minSizeInBytes" | "maxSizeInBits" | "maxSizeInBytes" => {
+                    let w = self.ir.bit_width(&inner.to_ir()).unwrap_or(0);
+                    let v = if m.ends_with("Bytes") {
+                        w.div_ceil(8)
+                    } else {
+                        w
+                    };
+                    mk(
+                        T::Int,
+                        K::Const {
+                            value: BigInt::from(v),
+                        },
+                    )
+                }
+                _ => {
+                    self.err(
+                        member.span,
+                        format!("no method '{m}' on type {}", self.type_name(&inner)),
+                    );
+                    unknown()
+                }
+            },
+            other => {
+                if matches!(m, "minSizeInBits" | "minSizeInBytes") {
+                    let w = self.ir.bit_width(&other.to_ir()).unwrap_or(0);
+                    let v = if m.ends_with("Bytes") {
+                        w.div_ceil(8)
+                    } else {
+                        w
+                    };
+                    return mk(
+                        T::Int,
+                        K::Const {
+                            value: BigInt::from(v),
+                        },
+                    );
+                }
+                self.err(
+                    member.span,
+                    format!(
+                        "no method '{m}' on a value of type {}",
+                        self.type_name(&other)
+                    ),
+                );
+                unknown()
+            }
+        }
+    }
+}

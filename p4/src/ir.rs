@@ -1,0 +1,746 @@
+//! The lowered, target-neutral intermediate representation.
+//!
+//! Produced by [`crate::check`] from a program that passed the checker. Everything the rest of
+//! ExoPlane needs is explicit: types have resolved bit widths, names are fully qualified and
+//! unique, constants are folded, every expression carries its type, local variables of a block
+//! (including those declared inside its actions and nested blocks) are hoisted into that block's
+//! `locals`, and entities that the control plane addresses (tables, actions, extern instances,
+//! value sets) carry P4Runtime-style ids whose top byte is the entity type.
+//!
+//! Serialised as JSON with a `version` field ([`IR_VERSION`]); loading it back gives an equal IR.
+
+use num_bigint::BigInt;
+use serde::{Deserialize, Serialize};
+
+pub const IR_VERSION: u32 = 1;
+
+/// P4Runtime entity-type prefixes (top byte of an id), as in p4info.proto's `P4Ids.Prefix`.
+pub mod id_prefix {
+    pub const ACTION: u8 = 0x01;
+    pub const TABLE: u8 = 0x02;
+    pub const VALUE_SET: u8 = 0x03;
+    pub const CONTROLLER_HEADER: u8 = 0x04;
+    pub const ACTION_PROFILE: u8 = 0x11;
+    pub const COUNTER: u8 = 0x12;
+    pub const DIRECT_COUNTER: u8 = 0x13;
+    pub const METER: u8 = 0x14;
+    pub const DIRECT_METER: u8 = 0x15;
+    pub const REGISTER: u8 = 0x16;
+    pub const DIGEST: u8 = 0x17;
+    pub const OTHER_EXTERN: u8 = 0x80;
+}
+
+/// Stable id for an entity: the prefix in the top byte and a hash of the qualified name below.
+/// Collisions within one program are resolved by the lowering pass (it probes the next value).
+pub fn entity_id(prefix: u8, name: &str) -> u32 {
+    // FNV-1a, folded to 24 bits; deterministic across runs and platforms.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    let low = (h >> 24) ^ (h & 0x00ff_ffff);
+    (u32::from(prefix) << 24) | (low & 0x00ff_ffff).max(1)
+}
+
+/// Arbitrary-precision integers are written as decimal strings.
+pub mod bigint_str {
+    use num_bigint::BigInt;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &BigInt, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BigInt, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<BigInt>().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Index into [`Program::types`].
+pub type TypeId = u32;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Ty {
+    Bool,
+    Bits {
+        width: u32,
+        signed: bool,
+    },
+    Varbit {
+        max: u32,
+    },
+    /// Compile-time integer (only in folded constants and extern arguments).
+    Int,
+    String,
+    Error,
+    MatchKind,
+    Void,
+    /// A header, header union, struct or enum declared in [`Program::types`].
+    Named {
+        id: TypeId,
+    },
+    Stack {
+        elem: TypeId,
+        size: u32,
+    },
+    Tuple {
+        elems: Vec<Ty>,
+    },
+    /// An extern object type, e.g. `register<bit<32>, bit<32>>`.
+    Extern {
+        name: String,
+        args: Vec<Ty>,
+    },
+    /// The result of `t.apply()`: members `hit`, `miss`, `action_run`.
+    TableResult {
+        table: String,
+    },
+    /// The type of `t.apply().action_run`: an enum of the table's actions.
+    ActionEnum {
+        table: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotation {
+    pub name: String,
+    /// The body's tokens; string literals appear without quotes.
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: Ty,
+    /// Bit offset from the start of the header (headers only; 0 otherwise).
+    pub offset: u32,
+    pub annotations: Vec<Annotation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum TypeKind {
+    /// `bit_width` is the total of the fixed-width fields (a varbit field adds up to its max).
+    Header {
+        fields: Vec<FieldDef>,
+        bit_width: u32,
+    },
+    HeaderUnion {
+        fields: Vec<FieldDef>,
+    },
+    Struct {
+        fields: Vec<FieldDef>,
+    },
+    Enum {
+        members: Vec<String>,
+    },
+    SerEnum {
+        width: u32,
+        signed: bool,
+        members: Vec<EnumMember>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumMember {
+    pub name: String,
+    #[serde(with = "bigint_str")]
+    pub value: BigInt,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeDecl {
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: TypeKind,
+    pub annotations: Vec<Annotation>,
+}
+
+impl TypeDecl {
+    pub fn fields(&self) -> &[FieldDef] {
+        match &self.kind {
+            TypeKind::Header { fields, .. }
+            | TypeKind::HeaderUnion { fields }
+            | TypeKind::Struct { fields } => fields,
+            _ => &[],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    In,
+    Out,
+    InOut,
+    /// Directionless: action data for actions, compile-time for constructors.
+    None,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Param {
+    pub name: String,
+    pub direction: Direction,
+    pub ty: Ty,
+    pub annotations: Vec<Annotation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Local {
+    pub name: String,
+    pub ty: Ty,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnOp {
+    Not,
+    BitNot,
+    Neg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BinOp {
+    Mul,
+    Div,
+    Mod,
+    Add,
+    Sub,
+    SatAdd,
+    SatSub,
+    Shl,
+    Shr,
+    BitAnd,
+    BitXor,
+    BitOr,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
+    Concat,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expr {
+    pub ty: Ty,
+    #[serde(flatten)]
+    pub kind: ExprKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "expr")]
+pub enum ExprKind {
+    /// A folded integer constant of the expression's type (bits, int, serializable enum).
+    Const {
+        #[serde(with = "bigint_str")]
+        value: BigInt,
+    },
+    Bool {
+        value: bool,
+    },
+    Str {
+        value: String,
+    },
+    /// `error.NAME`; the code is the index in [`Program::errors`].
+    ErrorConst {
+        name: String,
+    },
+    /// A member of an enum type (`ty` is the enum).
+    EnumMember {
+        name: String,
+    },
+    /// A parameter or hoisted local of the enclosing block or function, or an action parameter.
+    Var {
+        name: String,
+    },
+    /// An extern instance (argument of a call or constructor).
+    Instance {
+        name: String,
+    },
+    Field {
+        base: Box<Expr>,
+        field: String,
+    },
+    /// Header stack element.
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
+    /// `stack.next`, `stack.last`, `stack.lastIndex`, `stack.size`
+    StackProp {
+        base: Box<Expr>,
+        prop: String,
+    },
+    Slice {
+        base: Box<Expr>,
+        hi: u32,
+        lo: u32,
+    },
+    Unary {
+        op: UnOp,
+        arg: Box<Expr>,
+    },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Mux {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        els: Box<Expr>,
+    },
+    Cast {
+        arg: Box<Expr>,
+    },
+    /// A list/struct/header value: the elements in field order.
+    List {
+        elems: Vec<Expr>,
+    },
+    Call(Box<Call>),
+    /// `t.apply().hit` / `.miss`
+    TableHit {
+        table: String,
+        hit: bool,
+    },
+    /// `t.apply().action_run`
+    ActionRun {
+        table: String,
+    },
+    /// `_` as an out argument: the value is discarded.
+    DontCare,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "target")]
+pub enum CallTarget {
+    /// `isValid`, `setValid`, `setInvalid` on a header or union, `push_front`/`pop_front` on a
+    /// stack, `minSizeInBits`/`minSizeInBytes`, ...: `receiver` is the object.
+    Builtin {
+        method: String,
+    },
+    /// A method of an extern instance (`receiver` is the instance or a parameter of extern
+    /// type such as `packet_in`).
+    Method {
+        extern_type: String,
+        method: String,
+    },
+    /// An extern function (`mark_to_drop`, `hash`, `verify`, ...).
+    ExternFunction {
+        name: String,
+    },
+    Action {
+        name: String,
+    },
+    Function {
+        name: String,
+    },
+    TableApply {
+        table: String,
+    },
+    /// Instantiating and applying a sub-parser or sub-control (`name` is the instance).
+    ApplyBlock {
+        name: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Call {
+    #[serde(flatten)]
+    pub target: CallTarget,
+    pub receiver: Option<Expr>,
+    pub type_args: Vec<Ty>,
+    /// Arguments in parameter order (named arguments already reordered, defaults filled in).
+    pub args: Vec<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "stmt")]
+pub enum Stmt {
+    Assign {
+        lhs: Expr,
+        rhs: Expr,
+    },
+    Call(Call),
+    If {
+        cond: Expr,
+        then: Vec<Stmt>,
+        els: Vec<Stmt>,
+    },
+    /// `switch (t.apply().action_run)` (labels are action names) or over a value (labels are
+    /// constants). `None` label = `default`. Consecutive labels sharing a body are grouped.
+    Switch {
+        on: Expr,
+        cases: Vec<SwitchCase>,
+    },
+    Block {
+        stmts: Vec<Stmt>,
+    },
+    Exit,
+    Return {
+        value: Option<Expr>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwitchCase {
+    /// Action names, or constants (as expressions); empty = default.
+    pub labels: Vec<Expr>,
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum KeysetElem {
+    Default,
+    Value {
+        #[serde(with = "bigint_str")]
+        value: BigInt,
+    },
+    Mask {
+        #[serde(with = "bigint_str")]
+        value: BigInt,
+        #[serde(with = "bigint_str")]
+        mask: BigInt,
+    },
+    Range {
+        #[serde(with = "bigint_str")]
+        lo: BigInt,
+        #[serde(with = "bigint_str")]
+        hi: BigInt,
+    },
+    ValueSet {
+        name: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectCase {
+    /// One element per select key.
+    pub keyset: Vec<KeysetElem>,
+    pub next: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Transition {
+    /// `accept`, `reject` or a state of the parser.
+    Goto { state: String },
+    Select {
+        keys: Vec<Expr>,
+        cases: Vec<SelectCase>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParserState {
+    pub name: String,
+    pub stmts: Vec<Stmt>,
+    pub transition: Transition,
+    pub annotations: Vec<Annotation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parser {
+    pub name: String,
+    pub params: Vec<Param>,
+    pub ctor_params: Vec<Param>,
+    pub locals: Vec<Local>,
+    /// Statements run once before the `start` state (local variable initialisers).
+    pub init: Vec<Stmt>,
+    pub states: Vec<ParserState>,
+    pub annotations: Vec<Annotation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Control {
+    pub name: String,
+    pub params: Vec<Param>,
+    pub ctor_params: Vec<Param>,
+    pub locals: Vec<Local>,
+    /// Local initialisers, then the apply block.
+    pub body: Vec<Stmt>,
+    pub annotations: Vec<Annotation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub id: u32,
+    /// Fully qualified: `MyIngress.set_port`, or `NoAction` for top-level actions.
+    pub name: String,
+    /// The control that declares it (empty for top-level actions).
+    pub control: String,
+    pub params: Vec<Param>,
+    /// Variables declared in the body (names unique within the action and its control).
+    pub locals: Vec<Local>,
+    pub body: Vec<Stmt>,
+    pub annotations: Vec<Annotation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    pub name: String,
+    pub ret: Ty,
+    pub params: Vec<Param>,
+    pub locals: Vec<Local>,
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableKey {
+    /// The control-plane name: `@name` if given, else the key expression's source text.
+    pub name: String,
+    pub expr: Expr,
+    pub match_kind: String,
+    pub annotations: Vec<Annotation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionScope {
+    TableAndDefault,
+    TableOnly,
+    DefaultOnly,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableAction {
+    pub action: String,
+    pub scope: ActionScope,
+    pub annotations: Vec<Annotation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCall {
+    pub action: String,
+    /// Arguments for the action's parameters (folded constants for action data).
+    pub args: Vec<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum KeyMatch {
+    Exact {
+        #[serde(with = "bigint_str")]
+        value: BigInt,
+    },
+    Lpm {
+        #[serde(with = "bigint_str")]
+        value: BigInt,
+        prefix_len: u32,
+    },
+    Ternary {
+        #[serde(with = "bigint_str")]
+        value: BigInt,
+        #[serde(with = "bigint_str")]
+        mask: BigInt,
+    },
+    Range {
+        #[serde(with = "bigint_str")]
+        lo: BigInt,
+        #[serde(with = "bigint_str")]
+        hi: BigInt,
+    },
+    /// Matches anything (`_` / `default`).
+    DontCare,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConstEntry {
+    pub keys: Vec<KeyMatch>,
+    pub action: ActionCall,
+    /// Explicit `priority = N` or `@priority(N)`; otherwise entries earlier in the list win.
+    pub priority: Option<u64>,
+    pub is_const: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    pub id: u32,
+    pub name: String,
+    pub control: String,
+    pub keys: Vec<TableKey>,
+    pub actions: Vec<TableAction>,
+    pub default_action: Option<ActionCall>,
+    pub default_action_const: bool,
+    pub entries: Vec<ConstEntry>,
+    /// `const entries` (the control plane cannot change them).
+    pub entries_const: bool,
+    pub size: Option<u64>,
+    pub support_timeout: bool,
+    pub direct_counter: Option<String>,
+    pub direct_meter: Option<String>,
+    /// Action profile or selector instance (`implementation = ...`).
+    pub implementation: Option<String>,
+    pub annotations: Vec<Annotation>,
+}
+
+impl Table {
+    /// Whether the table's key needs priorities (ternary, range or optional fields).
+    pub fn needs_priority(&self) -> bool {
+        self.keys
+            .iter()
+            .any(|k| matches!(k.match_kind.as_str(), "ternary" | "range" | "optional"))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum CtorArg {
+    Int {
+        #[serde(with = "bigint_str")]
+        value: BigInt,
+        ty: Ty,
+    },
+    Bool {
+        value: bool,
+    },
+    Str {
+        value: String,
+    },
+    Enum {
+        ty: String,
+        member: String,
+    },
+    Instance {
+        name: String,
+    },
+    /// Anything else (kept as source text).
+    Other {
+        text: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternInstance {
+    pub id: u32,
+    /// Fully qualified: `MyIngress.counts`.
+    pub name: String,
+    pub extern_type: String,
+    pub type_args: Vec<Ty>,
+    pub args: Vec<CtorArg>,
+    pub annotations: Vec<Annotation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueSet {
+    pub id: u32,
+    pub name: String,
+    pub elem: Ty,
+    pub size: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubInstance {
+    /// Fully qualified instance name.
+    pub name: String,
+    /// The parser or control type it instantiates.
+    pub block: String,
+}
+
+/// The top-level package instance: which parser/control fills which architecture slot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    pub name: String,
+    pub package_type: String,
+    /// `(slot parameter name, block name)` in parameter order.
+    pub slots: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Program {
+    pub version: u32,
+    /// `v1model` when the main package is `V1Switch`, else the package type's name.
+    pub arch: Option<String>,
+    pub types: Vec<TypeDecl>,
+    pub errors: Vec<String>,
+    pub match_kinds: Vec<String>,
+    pub instances: Vec<ExternInstance>,
+    pub sub_instances: Vec<SubInstance>,
+    pub value_sets: Vec<ValueSet>,
+    pub parsers: Vec<Parser>,
+    pub controls: Vec<Control>,
+    pub actions: Vec<Action>,
+    pub tables: Vec<Table>,
+    pub functions: Vec<Function>,
+    pub package: Option<Package>,
+}
+
+impl Program {
+    pub fn type_decl(&self, id: TypeId) -> Option<&TypeDecl> {
+        self.types.get(id as usize)
+    }
+
+    pub fn type_by_name(&self, name: &str) -> Option<(TypeId, &TypeDecl)> {
+        self.types
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.name == name)
+            .map(|(i, t)| (i as TypeId, t))
+    }
+
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    pub fn action(&self, name: &str) -> Option<&Action> {
+        self.actions.iter().find(|a| a.name == name)
+    }
+
+    pub fn instance(&self, name: &str) -> Option<&ExternInstance> {
+        self.instances.iter().find(|i| i.name == name)
+    }
+
+    /// Bit width of a value of type `ty` when serialised (headers: their fixed fields).
+    pub fn bit_width(&self, ty: &Ty) -> Option<u32> {
+        match ty {
+            Ty::Bool => Some(1),
+            Ty::Bits { width, .. } => Some(*width),
+            Ty::Varbit { max } => Some(*max),
+            Ty::Named { id } => match &self.type_decl(*id)?.kind {
+                TypeKind::Header { bit_width, .. } => Some(*bit_width),
+                TypeKind::Struct { fields } | TypeKind::HeaderUnion { fields } => fields
+                    .iter()
+                    .map(|f| self.bit_width(&f.ty))
+                    .try_fold(0u32, |a, w| w.map(|w| a.saturating_add(w))),
+                TypeKind::SerEnum { width, .. } => Some(*width),
+                TypeKind::Enum { .. } => Some(32),
+            },
+            Ty::Stack { elem, size } => self
+                .bit_width(&Ty::Named { id: *elem })
+                .map(|w| w.saturating_mul(*size)),
+            _ => None,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    pub fn from_json(s: &str) -> Result<Program, IrLoadError> {
+        let p: Program = serde_json::from_str(s).map_err(|e| IrLoadError::Json(e.to_string()))?;
+        if p.version != IR_VERSION {
+            return Err(IrLoadError::Version {
+                found: p.version,
+                expected: IR_VERSION,
+            });
+        }
+        Ok(p)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IrLoadError {
+    #[error("not a valid ExoPlane IR file: {0}")]
+    Json(String),
+    #[error("IR version {found} is not supported (this build reads version {expected})")]
+    Version { found: u32, expected: u32 },
+}
