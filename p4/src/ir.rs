@@ -107,8 +107,38 @@ pub enum Ty {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Annotation {
     pub name: String,
-    /// The body's tokens; string literals appear without quotes.
+    /// The body's tokens other than commas, as written: string literals keep their quotes.
     pub values: Vec<String>,
+}
+
+impl Annotation {
+    /// The values with string-literal quotes and escapes removed.
+    pub fn strings(&self) -> Vec<String> {
+        self.values.iter().map(|v| unquote(v)).collect()
+    }
+}
+
+/// Removes the quotes and escapes of a P4 string literal; other text is returned unchanged.
+pub fn unquote(v: &str) -> String {
+    let Some(inner) = v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+        return v.to_string();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -74,7 +74,7 @@ fn options(c: &Common) -> CompileOptions {
     }
 }
 
-fn compile_ok(file: &PathBuf, c: &Common) -> Result<Compiled> {
+fn compile_ok(file: &std::path::Path, c: &Common) -> Result<Compiled> {
     if !file.exists() {
         bail!("{}: no such file", file.display());
     }
@@ -135,10 +135,7 @@ fn run(cli: Cli) -> Result<bool> {
         Cmd::P4info { common, file, out } => {
             let c = compile_ok(&file, &common)?;
             let ir = c.ir.context("no IR produced")?;
-            write_out(
-                &out,
-                &serde_json::to_string(&ir.tables.len()).unwrap_or_default(),
-            )?; // PENDING p4info
+            write_out(&out, &exo_p4::p4info::p4info_json(&ir))?;
             Ok(true)
         }
         Cmd::Fmt { common, file } => {

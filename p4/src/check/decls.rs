@@ -319,11 +319,9 @@ impl<'a> Checker<'a, '_> {
         out
     }
 
-    fn begin_block(&mut self, name: &str) -> Option<BlockCtx> {
-        self.block.replace(BlockCtx {
-            name: name.to_string(),
-            ..Default::default()
-        })
+    /// Starts a new block context; returns the enclosing one to restore afterwards.
+    fn begin_block(&mut self) -> Option<BlockCtx> {
+        self.block.replace(BlockCtx::default())
     }
 
     pub(crate) fn action_decl(&mut self, a: &'a ast::ActionDecl, control: &str) {
@@ -336,7 +334,6 @@ impl<'a> Checker<'a, '_> {
             .map(|b| b.used.clone())
             .unwrap_or_default();
         let saved = self.block.replace(BlockCtx {
-            name: qname.clone(),
             used: parent_used,
             in_action: true,
             ..Default::default()
@@ -391,7 +388,7 @@ impl<'a> Checker<'a, '_> {
             .as_ref()
             .map_or(T::Void, |t| self.resolve_type(t));
         self.declare(&f.proto.name, Sym::Function(name.clone()));
-        let saved = self.begin_block(&name);
+        let saved = self.begin_block();
         if let Some(b) = self.block.as_mut() {
             b.ret = Some(ret.clone());
             b.in_function = true;
@@ -452,7 +449,7 @@ impl<'a> Checker<'a, '_> {
                 .map(|p| (p.name.clone(), T::Unknown))
                 .collect(),
         );
-        let saved = self.begin_block(&name);
+        let saved = self.begin_block();
         let saved_tables = std::mem::take(&mut self.table_actions);
         self.push_scope();
         let params = self.params(&c.sig.params, false);
@@ -557,7 +554,7 @@ impl<'a> Checker<'a, '_> {
                 .map(|p| (p.name.clone(), T::Unknown))
                 .collect(),
         );
-        let saved = self.begin_block(&name);
+        let saved = self.begin_block();
         if let Some(b) = self.block.as_mut() {
             b.in_parser = true;
         }
@@ -664,7 +661,7 @@ impl<'a> Checker<'a, '_> {
             elem: elem.to_ir(),
             size,
         });
-        self.declare(&v.name, Sym::ValueSet(qname, elem));
+        self.declare(&v.name, Sym::ValueSet(qname));
     }
 
     /// An instance of an extern, a parser/control, or the top-level package.

@@ -136,7 +136,7 @@ impl<'a> Checker<'a, '_> {
         }
         if let (T::Int, T::Bits { w, s }) = (&x.t, target) {
             if let Some(v) = const_int(&x.e) {
-                if !fits(&v, *w, *s) && !(v.is_negative() && fits(&(-&v), *w, false)) {
+                if !(fits(&v, *w, *s) || (v.is_negative() && fits(&(-&v), *w, false))) {
                     self.warn(
                         span,
                         format!(
@@ -435,7 +435,7 @@ impl<'a> Checker<'a, '_> {
             },
             Sym::Instance { ty, ir_name } => mk(ty, K::Instance { name: ir_name }),
             Sym::Type(t) => mk(T::TypeName(Box::new(t)), K::DontCare),
-            Sym::ValueSet(n, _) => {
+            Sym::ValueSet(n) => {
                 self.err(
                     span,
                     format!("value set '{n}' can only be used in a select keyset"),
@@ -1573,6 +1573,21 @@ impl<'a> Checker<'a, '_> {
         Some((ret, targs, out))
     }
 
+    /// Reports a call of something that is not a method of `t` (a field, or nothing).
+    fn no_method(&mut self, t: &T, m: &str, span: Span) {
+        let is_field = self
+            .fields_of(t)
+            .is_some_and(|f| f.iter().any(|(n, _)| n == m));
+        if is_field {
+            self.err(
+                span,
+                format!("field '{m}' of {} is not callable", self.type_name(t)),
+            );
+        } else {
+            self.err(span, format!("no method '{m}' on {}", self.type_name(t)));
+        }
+    }
+
     fn method_call(
         &mut self,
         base: &ast::Expr,
@@ -1642,10 +1657,7 @@ impl<'a> Checker<'a, '_> {
                         T::Int
                     }
                     _ => {
-                        self.err(
-                            member.span,
-                            format!("no method '{m}' on {}", self.type_name(&t)),
-                        );
+                        self.no_method(&t, m, member.span);
                         return unknown();
                     }
                 };
@@ -1815,13 +1827,7 @@ impl<'a> Checker<'a, '_> {
                         },
                     );
                 }
-                self.err(
-                    member.span,
-                    format!(
-                        "no method '{m}' on a value of type {}",
-                        self.type_name(&other)
-                    ),
-                );
+                self.no_method(&other, m, member.span);
                 unknown()
             }
         }

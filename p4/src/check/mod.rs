@@ -61,7 +61,7 @@ pub(crate) enum Sym<'a> {
     Function(String),
     ExternFunction(String),
     Table(String),
-    ValueSet(String, T),
+    ValueSet(String),
 }
 
 #[derive(Clone, Debug)]
@@ -80,7 +80,6 @@ pub(crate) struct Signature {
 /// The block (control, parser, function) whose body is being checked.
 #[derive(Default)]
 pub(crate) struct BlockCtx {
-    pub name: String,
     pub locals: Vec<ir::Local>,
     pub used: HashSet<String>,
     /// Return type when inside a function; `None` in actions and blocks.
@@ -465,10 +464,7 @@ pub(crate) fn ir_annotations(anns: &[ast::Annotation]) -> Vec<ir::Annotation> {
                 ast::AnnotationBody::Unparsed(toks) => toks
                     .iter()
                     .filter(|t| !matches!(t.tok, crate::lexer::Tok::P(crate::lexer::Punct::Comma)))
-                    .map(|t| match &t.tok {
-                        crate::lexer::Tok::Str(s) => s.clone(),
-                        other => other.to_string(),
-                    })
+                    .map(|t| t.tok.to_string())
                     .collect(),
                 ast::AnnotationBody::Expressions(es) => {
                     es.iter().map(crate::printer::print_expr).collect()

@@ -682,7 +682,7 @@ impl<'a> Checker<'a, '_> {
         match &e.kind {
             A::Default | A::DontCare => Some(ir::KeysetElem::Default),
             A::Path(p) => {
-                if let Some(Sym::ValueSet(name, _)) = self.lookup_path(p).map(|x| x.sym.clone()) {
+                if let Some(Sym::ValueSet(name)) = self.lookup_path(p).map(|x| x.sym.clone()) {
                     return Some(ir::KeysetElem::ValueSet { name });
                 }
                 let v = self.key_value(e, t)?;

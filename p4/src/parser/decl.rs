@@ -217,7 +217,7 @@ impl Parser<'_> {
         let mut annotations = annotations;
         annotations.extend(inner_annotations);
         let is_object = matches!(&self.peek().tok, Tok::Ident(s) if !is_reserved(s))
-            && (self.is_punct_at(1, Punct::LBrace) || self.is_punct_at(1, Punct::Lt));
+            && (self.is_punct_at(1, Punct::LBrace) || self.at_generic_extern_object());
         if !is_object {
             let proto = self.function_proto(annotations, false)?;
             self.expect_punct(Punct::Semi)?;
@@ -263,6 +263,26 @@ impl Parser<'_> {
             methods,
             span: start.to(close),
         }))
+    }
+
+    /// `name <A, B> {`: an extern object with type parameters (as opposed to a function whose
+    /// return type has type arguments).
+    fn at_generic_extern_object(&self) -> bool {
+        if !self.is_punct_at(1, Punct::Lt) {
+            return false;
+        }
+        let mut j = 2;
+        loop {
+            if !matches!(self.peek_at(j).tok, Tok::Ident(_)) {
+                return false;
+            }
+            if self.is_punct_at(j + 1, Punct::Comma) {
+                j += 2;
+            } else {
+                return self.is_punct_at(j + 1, Punct::Gt)
+                    && self.is_punct_at(j + 2, Punct::LBrace);
+            }
+        }
     }
 
     /// `RetType name<T>(params)`. Type parameters are declared before the return type is read

@@ -179,38 +179,51 @@ impl Parser<'_> {
 
     /// At `(`: is this a cast? Casts name a keyword type, a known type name, or a type with
     /// arguments, followed by `)`.
-    fn at_cast(&self) -> bool {
-        let t1 = &self.peek_at(1).tok;
-        match t1 {
+    fn at_cast(&mut self) -> bool {
+        let keyword_type = match &self.peek_at(1).tok {
             Tok::Ident(s) => match s.as_str() {
-                "bit" | "int" | "varbit" | "bool" | "error" | "string" | "tuple" => true,
-                s if self.is_type_name(s) => {
-                    // `(T)` followed by something that can start an operand; `(T).x` or `(T)`
-                    // alone is a parenthesised expression.
-                    let mut n = 2;
-                    if self.is_punct_at(n, Punct::Lt) {
-                        return true;
-                    }
-                    while self.is_punct_at(n, Punct::LBracket) {
-                        n += 3;
-                    }
-                    self.is_punct_at(n, Punct::RParen)
-                        && !matches!(
-                            self.peek_at(n + 1).tok,
-                            Tok::P(Punct::Dot)
-                                | Tok::P(Punct::RParen)
-                                | Tok::P(Punct::Semi)
-                                | Tok::P(Punct::Comma)
-                                | Tok::Eof
-                        )
+                "bit" | "int" | "varbit" | "bool" | "error" | "string" | "tuple" | "match_kind" => {
+                    true
                 }
-                _ => false,
+                "list" => self.is_punct_at(2, Punct::Lt),
+                s => {
+                    if !self.is_type_name(s) {
+                        return false;
+                    }
+                    false
+                }
             },
             Tok::P(Punct::Dot) => {
-                matches!(&self.peek_at(2).tok, Tok::Ident(s) if self.is_type_name(s))
+                if !matches!(&self.peek_at(2).tok, Tok::Ident(s) if self.is_type_name(s)) {
+                    return false;
+                }
+                false
             }
-            _ => false,
-        }
+            _ => return false,
+        };
+        // `( type )` followed by something that can start an operand. `(T).x`, `(T)` alone or a
+        // parenthesised expression that merely starts with a type (`(bit<8>.minSizeInBits())`)
+        // are not casts.
+        let _ = keyword_type;
+        self.probe(|p| {
+            p.bump();
+            p.ty()?;
+            if !p.is_punct(Punct::RParen) {
+                return Err(Failed);
+            }
+            p.bump();
+            match p.peek().tok {
+                Tok::P(Punct::Dot)
+                | Tok::P(Punct::RParen)
+                | Tok::P(Punct::Semi)
+                | Tok::P(Punct::Comma)
+                | Tok::P(Punct::RBrace)
+                | Tok::P(Punct::RBracket)
+                | Tok::P(Punct::Colon)
+                | Tok::Eof => Err(Failed),
+                _ => Ok(()),
+            }
+        })
     }
 
     fn postfix(&mut self) -> PResult<Expr> {
@@ -308,12 +321,14 @@ impl Parser<'_> {
     fn type_arg_start_at(&self, n: usize) -> bool {
         match &self.peek_at(n).tok {
             Tok::Ident(s) => match s.as_str() {
-                "bit" | "int" | "varbit" | "bool" | "error" | "string" | "tuple" | "void" | "_" => {
-                    true
-                }
+                "bit" | "int" | "varbit" | "bool" | "error" | "string" | "tuple" | "void" | "_"
+                | "match_kind" => true,
+                "list" => self.is_punct_at(n + 1, Punct::Lt),
                 s => self.is_type_name(s),
             },
-            Tok::P(Punct::Dot) => true,
+            Tok::P(Punct::Dot) => {
+                matches!(&self.peek_at(n + 1).tok, Tok::Ident(s) if self.is_type_name(s))
+            }
             _ => false,
         }
     }

@@ -141,10 +141,6 @@ impl<'d> Parser<'d> {
         matches!(&self.peek().tok, Tok::Ident(s) if s == w)
     }
 
-    pub(crate) fn is_word_at(&self, n: usize, w: &str) -> bool {
-        matches!(&self.peek_at(n).tok, Tok::Ident(s) if s == w)
-    }
-
     pub(crate) fn eat_word(&mut self, w: &str) -> bool {
         if self.is_word(w) {
             self.bump();
@@ -216,13 +212,6 @@ impl<'d> Parser<'d> {
                 }
             }
             _ => self.expected("a member name"),
-        }
-    }
-
-    pub(crate) fn peek_ident_name(&self) -> Option<&str> {
-        match &self.peek().tok {
-            Tok::Ident(s) if !is_reserved(s) => Some(s),
-            _ => None,
         }
     }
 
@@ -525,23 +514,6 @@ impl<'d> Parser<'d> {
     }
 
     // ---- types ----
-
-    /// Whether the current token can start a type.
-    pub(crate) fn at_type_start(&self) -> bool {
-        match &self.peek().tok {
-            Tok::Ident(s) => match s.as_str() {
-                "bit" | "int" | "varbit" | "bool" | "error" | "match_kind" | "string" | "void"
-                | "tuple" => true,
-                "_" => true,
-                "list" => self.is_punct_at(1, Punct::Lt),
-                s => !is_reserved(s) && self.is_type_name(s),
-            },
-            Tok::P(Punct::Dot) => {
-                matches!(&self.peek_at(1).tok, Tok::Ident(s) if self.is_type_name(s))
-            }
-            _ => false,
-        }
-    }
 
     /// A type reference, including header stacks `T[N]`.
     pub(crate) fn ty(&mut self) -> PResult<Type> {

@@ -138,6 +138,7 @@ impl Parser<'_> {
                     }
                 }
             },
+            Tok::P(Punct::Dot) if self.at_var_decl() => StmtKind::Var(self.var_decl(Vec::new())?),
             _ => self.expr_stmt()?,
         };
         Ok(Stmt {
@@ -148,16 +149,7 @@ impl Parser<'_> {
 
     /// Whether a declaration `T name ...` starts here (decided by type names, then by trying).
     pub(crate) fn at_var_decl(&mut self) -> bool {
-        if let Tok::Ident(w) = &self.peek().tok {
-            match w.as_str() {
-                "bit" | "int" | "varbit" | "bool" | "string" | "tuple" | "match_kind" => {
-                    return true
-                }
-                "error" => return matches!(self.peek_at(1).tok, Tok::Ident(_)),
-                _ => {}
-            }
-        }
-        // `T x`, `T<..> x`, `T[4] x`: try to read a type followed by a name.
+        // `T x`, `T<..> x`, `T[4] x`, `.T x`, `error x`: try to read a type followed by a name.
         self.probe(|p| {
             p.ty()?;
             match &p.peek().tok {
