@@ -1,2 +1,21 @@
-//! Placeholder crate: its issue has not been taken yet. It exists so the workspace layout
-//! (see DESIGN.md §2) is in place from the start; it has no functionality.
+//! exo-fastpath: the ExoPlane run-to-completion engine.
+//!
+//! A checked P4 program (the IR of `exo-p4`) is compiled once ([`compile`]) into slot-addressed
+//! operations with specialised tables; [`pipeline::Pipeline`] then processes packets with v1model
+//! semantics as BMv2's simple_switch defines them. The core is sans-I/O: it takes bytes and
+//! `now`, never reads a clock, a socket or a file, and allocates nothing per packet once its
+//! buffers are warm. [`runtime`] is the control-plane API; [`stf`] runs STF tests.
+#![deny(unsafe_code)]
+
+pub mod bench;
+pub mod bits;
+pub mod compile;
+pub mod exec;
+pub mod externs;
+pub mod layout;
+pub mod pipeline;
+pub mod program;
+pub mod runtime;
+pub mod stf;
+
+pub use pipeline::{OutPacket, Outputs, Pipeline};

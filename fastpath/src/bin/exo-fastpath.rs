@@ -1,0 +1,99 @@
+//! `exo-fastpath`: run P4 programs on the ExoPlane engine.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use exo_fastpath::Pipeline;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "exo-fastpath", version, about = "ExoPlane fast-path engine")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run an STF test against a program; exit 0 iff it passes.
+    Stf {
+        program: PathBuf,
+        test: PathBuf,
+        /// Include directory for the program.
+        #[arg(short = 'I', value_name = "DIR")]
+        include: Vec<PathBuf>,
+    },
+    /// Measure the engine alone on generated traffic (see docs/benchmarks.md).
+    Bench(exo_fastpath::bench::BenchArgs),
+}
+
+/// Loads a program: a `.p4` file through the frontend, or an IR JSON file.
+fn load(path: &Path, include: &[PathBuf]) -> Result<Pipeline> {
+    if !path.exists() {
+        bail!("{}: no such file", path.display());
+    }
+    let ir = if path.extension().is_some_and(|e| e == "json") {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        exo_p4::ir::Program::from_json(&text).with_context(|| path.display().to_string())?
+    } else {
+        let opts = exo_p4::CompileOptions {
+            include_dirs: include.to_vec(),
+            defines: Vec::new(),
+        };
+        let c = exo_p4::compile_file(path, &opts);
+        if c.has_errors() {
+            eprint!("{}", c.render_diagnostics());
+            bail!("{}: {} error(s)", path.display(), c.diags.error_count());
+        }
+        c.ir.context("no IR produced")?
+    };
+    Pipeline::from_ir(&ir).with_context(|| format!("loading {}", path.display()))
+}
+
+fn run(cli: Cli) -> Result<bool> {
+    match cli.cmd {
+        Cmd::Stf {
+            program,
+            test,
+            include,
+        } => {
+            let mut pipe = load(&program, &include)?;
+            let text = std::fs::read_to_string(&test)
+                .with_context(|| format!("reading {}", test.display()))?;
+            let report = exo_fastpath::stf::run(&mut pipe, &test.display().to_string(), &text)?;
+            if report.passed() {
+                println!(
+                    "PASS {}: {} packet(s), {} expectation(s)",
+                    test.display(),
+                    report.packets,
+                    report.expected
+                );
+                Ok(true)
+            } else {
+                println!("FAIL {}", test.display());
+                for f in &report.failures {
+                    println!("  {f}");
+                }
+                Ok(false)
+            }
+        }
+        Cmd::Bench(args) => {
+            let mut pipe = load(&args.program, &args.include)?;
+            let report = exo_fastpath::bench::run(&mut pipe, &args)?;
+            println!("{report}");
+            Ok(true)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("exo-fastpath: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,1244 @@
+//! The interpreter: runs compiled statements over a packet's PHV. Sans-I/O: it reads no clock
+//! (`now` comes from the caller) and allocates nothing per packet once warmed up.
+
+use crate::bits::{mask, read_bits, sext, write_bits};
+use crate::externs::{self, Meter};
+use crate::program::*;
+use std::collections::{HashMap, VecDeque};
+
+/// How a statement list ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Next,
+    Exit,
+    Return,
+    /// The parser rejected the packet (`verify` or a failed extract).
+    Reject,
+}
+
+/// A table's run-time state.
+pub struct RtTable {
+    pub table: exo_tables::Table,
+    pub default: Option<(u32, Vec<u8>)>,
+    /// Direct counter values by entry handle (packets, bytes).
+    pub direct_counts: Vec<(u64, u64)>,
+    pub direct_meters: Vec<Meter>,
+    pub key_len: usize,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CloneSession {
+    pub port: Option<u32>,
+    pub mcast_grp: Option<u32>,
+    pub truncate: Option<u32>,
+}
+
+/// A digest message: the receiver and the field values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Digest {
+    pub receiver: u128,
+    pub fields: Vec<u128>,
+}
+
+/// Mutable state of a pipeline: tables, stateful externs, replication configuration, queues.
+pub struct State {
+    pub tables: Vec<RtTable>,
+    pub registers: Vec<Vec<u128>>,
+    pub counters: Vec<Vec<(u64, u64)>>,
+    pub meters: Vec<Vec<Meter>>,
+    pub value_sets: Vec<Vec<(u128, u128)>>,
+    pub mcast_groups: HashMap<u32, Vec<(u32, u32)>>,
+    pub clone_sessions: HashMap<u32, CloneSession>,
+    pub digests: VecDeque<Digest>,
+    /// Messages from `log_msg` (bounded; oldest dropped).
+    pub log: VecDeque<String>,
+    pub rng: u64,
+    pub assert_failures: u64,
+    /// Reused buffer for packing hash / checksum inputs.
+    pub scratch: Vec<u8>,
+    pub scratch_fields: Vec<(u128, u32)>,
+}
+
+pub const MAX_LOG: usize = 1024;
+pub const MAX_DIGESTS: usize = 65536;
+
+/// Per-packet context.
+pub struct Pkt {
+    pub phv: Vec<u128>,
+    /// Bytes the parser reads.
+    pub data: Vec<u8>,
+    /// Parser position in bits.
+    pub cursor: usize,
+    /// Deparser output (headers); the payload is appended after the deparser.
+    pub out: Vec<u8>,
+    pub now: u64,
+    pub parser_error: u128,
+    pub clone_i2e: Option<(u32, Option<u32>)>,
+    pub clone_e2e: Option<(u32, Option<u32>)>,
+    pub resubmit: Option<Option<u32>>,
+    pub recirculate: Option<Option<u32>>,
+    pub truncate: Option<u32>,
+    /// Length of the packet for byte counters.
+    pub len: u64,
+    /// Depth of nested block applications (bounded).
+    pub depth: u32,
+}
+
+impl Pkt {
+    /// A placeholder that owns no memory (used while a packet is moved out temporarily).
+    pub fn empty() -> Pkt {
+        Pkt {
+            phv: Vec::new(),
+            data: Vec::new(),
+            cursor: 0,
+            out: Vec::new(),
+            now: 0,
+            parser_error: 0,
+            clone_i2e: None,
+            clone_e2e: None,
+            resubmit: None,
+            recirculate: None,
+            truncate: None,
+            len: 0,
+            depth: 0,
+        }
+    }
+
+    pub fn new(slots: usize) -> Pkt {
+        Pkt {
+            phv: vec![0; slots],
+            data: Vec::with_capacity(2048),
+            cursor: 0,
+            out: Vec::with_capacity(512),
+            now: 0,
+            parser_error: 0,
+            clone_i2e: None,
+            clone_e2e: None,
+            resubmit: None,
+            recirculate: None,
+            truncate: None,
+            len: 0,
+            depth: 0,
+        }
+    }
+}
+
+/// Error codes of core.p4, by position in its `error` declaration.
+pub const ERR_PACKET_TOO_SHORT: &str = "PacketTooShort";
+pub const ERR_STACK_OUT_OF_BOUNDS: &str = "StackOutOfBounds";
+pub const ERR_HEADER_TOO_SHORT: &str = "HeaderTooShort";
+pub const ERR_PARSER_TIMEOUT: &str = "ParserTimeout";
+
+/// Largest number of parser state transitions per packet before `ParserTimeout`.
+pub const MAX_PARSER_STEPS: u32 = 4096;
+
+pub struct Exec<'a> {
+    pub p: &'a CompiledProgram,
+    pub st: &'a mut State,
+    pub pk: &'a mut Pkt,
+    /// Colour of the last direct-meter execution (read by `direct_meter.read`).
+    pub last_direct_colour: u128,
+}
+
+impl Exec<'_> {
+    // ---- locations ----
+
+    #[inline]
+    fn slot(&mut self, l: &Loc) -> Option<usize> {
+        match l {
+            Loc::Slot(s) => Some(*s as usize),
+            Loc::Dyn(d) => {
+                let next = self.pk.phv.get(d.base as usize).copied().unwrap_or(0);
+                let idx = match &d.index {
+                    StackIndex::Expr(e) => self.eval(e),
+                    StackIndex::Next => next,
+                    StackIndex::Last => next.wrapping_sub(1),
+                };
+                if idx >= u128::from(d.size) {
+                    return None;
+                }
+                Some((d.base + 1 + idx as u32 * d.stride + d.off) as usize)
+            }
+        }
+    }
+
+    #[inline]
+    fn load(&mut self, l: &Loc) -> u128 {
+        match self.slot(l) {
+            Some(s) => self.pk.phv.get(s).copied().unwrap_or(0),
+            None => 0,
+        }
+    }
+
+    #[inline]
+    fn store(&mut self, l: &Loc, v: u128) {
+        if let Some(s) = self.slot(l) {
+            if let Some(x) = self.pk.phv.get_mut(s) {
+                *x = v;
+            }
+        }
+    }
+
+    // ---- expressions ----
+
+    pub fn eval(&mut self, e: &E) -> u128 {
+        match e {
+            E::Const(v) => *v,
+            E::Load(l) => self.load(l),
+            E::Not(a) => u128::from(self.eval(a) == 0),
+            E::BitNot(a, m) => !self.eval(a) & m,
+            E::Neg(a, m) => self.eval(a).wrapping_neg() & m,
+            E::LogAnd(a, b) => u128::from(self.eval(a) != 0 && self.eval(b) != 0),
+            E::LogOr(a, b) => u128::from(self.eval(a) != 0 || self.eval(b) != 0),
+            E::Mux(c, a, b) => {
+                if self.eval(c) != 0 {
+                    self.eval(a)
+                } else {
+                    self.eval(b)
+                }
+            }
+            E::Bin(op, a, b, w, signed) => {
+                let x = self.eval(a);
+                let y = self.eval(b);
+                binop(*op, x, y, *w, *signed)
+            }
+            E::Cast {
+                e,
+                from_w,
+                from_signed,
+                to_w,
+            } => {
+                let v = self.eval(e);
+                let v = if *from_signed {
+                    sext(v, *from_w) as u128
+                } else {
+                    v
+                };
+                v & mask(*to_w)
+            }
+            E::Slice(a, lo, m) => (self.eval(a) >> lo) & m,
+            E::Concat(a, b, bw) => {
+                let x = self.eval(a);
+                let y = self.eval(b);
+                if *bw >= 128 {
+                    y
+                } else {
+                    (x << bw) | y
+                }
+            }
+            E::TableHit(t, hit) => {
+                let (h, _) = self.apply_table(*t as usize);
+                u128::from(h == *hit)
+            }
+            E::ActionRun(t) => self.apply_table(*t as usize).1 as u128,
+            E::CompositeEq(a, b, eq) => {
+                let same = self.composite_eq(a, b);
+                u128::from(same == *eq)
+            }
+            E::LastIndex(base) => {
+                self.pk
+                    .phv
+                    .get(*base as usize)
+                    .copied()
+                    .unwrap_or(0)
+                    .wrapping_sub(1)
+                    & 0xffff_ffff
+            }
+            E::Call(c) => self.call(c),
+        }
+    }
+
+    fn composite_eq(&mut self, a: &Composite, b: &Composite) -> bool {
+        let (Some(sa), Some(sb)) = (self.slot(&a.base), self.slot(&b.base)) else {
+            return false;
+        };
+        let n = a.slots.min(b.slots) as usize;
+        let is_header = matches!(a.ty, exo_p4::ir::Ty::Named { id } if matches!(self.p.ir.types.get(id as usize).map(|t| &t.kind), Some(exo_p4::ir::TypeKind::Header { .. })));
+        if is_header {
+            let va = self.pk.phv.get(sa).copied().unwrap_or(0);
+            let vb = self.pk.phv.get(sb).copied().unwrap_or(0);
+            if va != vb {
+                return false;
+            }
+            if va == 0 {
+                return true;
+            }
+        }
+        match (self.pk.phv.get(sa..sa + n), self.pk.phv.get(sb..sb + n)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
+    }
+
+    fn call(&mut self, c: &Call) -> u128 {
+        match c {
+            Call::PacketLength => self.pk.data.len() as u128,
+            Call::Lookahead { skip, width, into } => {
+                let avail = self.pk.data.len() * 8;
+                let at = self.pk.cursor + *skip as usize;
+                if at + *width as usize > avail {
+                    self.pk.parser_error = self.p.error_code(ERR_PACKET_TOO_SHORT);
+                    // Reads past the end are zero, as BMv2 does for lookahead.
+                }
+                match into {
+                    None => read_bits(&self.pk.data, at, *width),
+                    Some(comp) => {
+                        // Fill a header from the bits ahead of the cursor.
+                        let Some(base) = self.slot(&comp.base) else {
+                            return 0;
+                        };
+                        let fields: Vec<(usize, u32)> = field_widths(self.p, &comp.ty)
+                            .into_iter()
+                            .map(|(o, w)| (base + o as usize, w))
+                            .collect();
+                        let mut off = self.pk.cursor;
+                        if let Some(v) = self.pk.phv.get_mut(base) {
+                            *v = 1;
+                        }
+                        for (s, w) in fields {
+                            let v = read_bits(&self.pk.data, off, w.min(128));
+                            if let Some(x) = self.pk.phv.get_mut(s) {
+                                *x = v;
+                            }
+                            off += w as usize;
+                        }
+                        0
+                    }
+                }
+            }
+            Call::ChecksumGet(data) => {
+                self.pack(data);
+                u128::from(externs::csum16(&self.st.scratch))
+            }
+            Call::Function { func, args } => {
+                let f = &self.p.functions[*func as usize];
+                self.copy_in(args);
+                let _ = self.run(&f.body);
+                self.copy_out(args);
+                self.pk.phv.get(f.ret_slot as usize).copied().unwrap_or(0)
+            }
+            Call::Stmt(s) => {
+                let _ = self.stmt(s);
+                0
+            }
+        }
+    }
+
+    // ---- tables ----
+
+    /// Looks the table up, runs the chosen action; returns (hit, action index).
+    pub fn apply_table(&mut self, t: usize) -> (bool, u32) {
+        let ct = &self.p.tables[t];
+        let mut key = std::mem::take(&mut self.st.scratch);
+        key.clear();
+        for k in &ct.keys {
+            let v = self.eval(&k.e);
+            let n = k.width.div_ceil(8) as usize;
+            for i in (0..n).rev() {
+                key.push((v >> (8 * i)) as u8);
+            }
+        }
+        let found = self.st.tables.get(t).and_then(|rt| rt.table.lookup(&key));
+        self.st.scratch = key;
+        let (hit, action, data) = match found {
+            Some(h) => {
+                let now = self.pk.now;
+                let len = self.pk.len;
+                let rt = &mut self.st.tables[t];
+                rt.hits += 1;
+                if ct.support_timeout {
+                    rt.table.record_hit(h, now);
+                }
+                if ct.direct_counter.is_some() {
+                    let i = h.0 as usize;
+                    if rt.direct_counts.len() <= i {
+                        rt.direct_counts.resize(i + 1, (0, 0));
+                    }
+                    rt.direct_counts[i].0 += 1;
+                    rt.direct_counts[i].1 += len;
+                }
+                (true, rt.table.action(h), DataRef::Entry(h))
+            }
+            None => {
+                let rt = &mut self.st.tables[t];
+                rt.misses += 1;
+                match &rt.default {
+                    Some((a, _)) => (false, *a, DataRef::Default),
+                    None => return (false, u32::MAX),
+                }
+            }
+        };
+        // Direct meter colour for this entry, kept for `direct_meter.read`.
+        if let (Some(m), DataRef::Entry(h)) = (ct.direct_meter, data) {
+            let units = match &self.p.instances[m as usize].kind {
+                InstanceKind::DirectMeter { bytes: true } => self.pk.len,
+                _ => 1,
+            };
+            let now = self.pk.now;
+            let rt = &mut self.st.tables[t];
+            let i = h.0 as usize;
+            if rt.direct_meters.len() <= i {
+                rt.direct_meters.resize(i + 1, Meter::default());
+            }
+            let colour = rt.direct_meters[i].execute(units, now);
+            self.last_direct_colour = colour;
+        } else {
+            self.last_direct_colour = externs::GREEN;
+        }
+        self.run_action_from_table(t, action, data);
+        (hit, action)
+    }
+
+    fn run_action_from_table(&mut self, t: usize, action: u32, data: DataRef) {
+        let Some(a) = self.p.actions.get(action as usize) else {
+            return;
+        };
+        // Decode action data into the parameter slots.
+        {
+            let rt = &self.st.tables[t];
+            let bytes: &[u8] = match data {
+                DataRef::Entry(h) => rt.table.data(h),
+                DataRef::Default => rt.default.as_ref().map_or(&[][..], |(_, d)| d.as_slice()),
+            };
+            let mut off = 0usize;
+            for &(slot, w) in &a.data_params {
+                let v = read_bits(bytes, off * 8, (w.div_ceil(8) * 8).min(128)) & mask(w);
+                if let Some(x) = self.pk.phv.get_mut(slot as usize) {
+                    *x = v;
+                }
+                off += w.div_ceil(8) as usize;
+            }
+        }
+        for &(s, n) in &a.locals {
+            zero(&mut self.pk.phv, s, n);
+        }
+        let _ = self.run(&a.body);
+    }
+
+    // ---- statements ----
+
+    pub fn run(&mut self, ss: &[S]) -> Flow {
+        for s in ss {
+            let f = self.stmt(s);
+            if f != Flow::Next {
+                return f;
+            }
+        }
+        Flow::Next
+    }
+
+    fn copy_in(&mut self, args: &[Arg]) {
+        for a in args {
+            match a {
+                Arg::In { e, dst } => {
+                    let v = self.eval(e);
+                    if let Some(x) = self.pk.phv.get_mut(*dst as usize) {
+                        *x = v;
+                    }
+                }
+                Arg::InOut {
+                    src,
+                    dst,
+                    slots,
+                    copy_in,
+                } => {
+                    if *copy_in {
+                        if let Some(s) = self.slot(src) {
+                            copy_slots(&mut self.pk.phv, s, *dst as usize, *slots as usize);
+                        }
+                    } else {
+                        zero(&mut self.pk.phv, *dst, *slots);
+                    }
+                }
+                Arg::List { stmts, .. } => {
+                    let _ = self.run(stmts);
+                }
+            }
+        }
+    }
+
+    fn copy_out(&mut self, args: &[Arg]) {
+        for a in args {
+            if let Arg::InOut {
+                src, dst, slots, ..
+            } = a
+            {
+                if let Some(s) = self.slot(src) {
+                    copy_slots(&mut self.pk.phv, *dst as usize, s, *slots as usize);
+                }
+            }
+        }
+    }
+
+    pub fn stmt(&mut self, s: &S) -> Flow {
+        match s {
+            S::Set(l, e) => {
+                let v = self.eval(e);
+                self.store(l, v);
+            }
+            S::Copy { dst, src, n } => {
+                if let (Some(d), Some(s)) = (self.slot(dst), self.slot(src)) {
+                    copy_slots(&mut self.pk.phv, s, d, *n as usize);
+                }
+            }
+            S::SetValid(l, v) => self.store(l, u128::from(*v)),
+            S::UnionInvalidate { valids } => {
+                for l in valids {
+                    self.store(l, 0);
+                }
+            }
+            S::If(c, a, b) => {
+                return if self.eval(c) != 0 {
+                    self.run(a)
+                } else {
+                    self.run(b)
+                };
+            }
+            S::Block(b) => return self.run(b),
+            S::Switch(e, cases, default) => {
+                let v = self.eval(e);
+                for (labels, body) in cases {
+                    if labels.contains(&v) {
+                        return self.run(body);
+                    }
+                }
+                if let Some(d) = default {
+                    return self.run(d);
+                }
+            }
+            S::Exit => return Flow::Exit,
+            S::Return(v) => {
+                if let Some((e, slot)) = v {
+                    let x = self.eval(e);
+                    if let Some(p) = self.pk.phv.get_mut(*slot as usize) {
+                        *p = x;
+                    }
+                }
+                return Flow::Return;
+            }
+            S::ReturnComposite(src, dst, n) => {
+                if let Some(s) = self.slot(src) {
+                    copy_slots(&mut self.pk.phv, s, *dst as usize, *n as usize);
+                }
+                return Flow::Return;
+            }
+            S::Apply(t) => {
+                self.apply_table(*t as usize);
+            }
+            S::CallAction { action, args } => {
+                let a = &self.p.actions[*action as usize];
+                for &(s, n) in &a.locals {
+                    zero(&mut self.pk.phv, s, n);
+                }
+                self.copy_in(args);
+                let f = self.run(&a.body);
+                self.copy_out(args);
+                if f == Flow::Exit {
+                    return Flow::Exit;
+                }
+            }
+            S::CallFunction { func, args } => {
+                let f = &self.p.functions[*func as usize];
+                self.copy_in(args);
+                let flow = self.run(&f.body);
+                self.copy_out(args);
+                if flow == Flow::Exit {
+                    return Flow::Exit;
+                }
+            }
+            S::ApplyBlock { block, args } => {
+                if self.pk.depth > 16 {
+                    return Flow::Next;
+                }
+                self.pk.depth += 1;
+                let b = &self.p.blocks[*block as usize];
+                self.copy_in(args);
+                let flow = match &b.is_parser {
+                    Some(parser) => {
+                        let ok = self.run_parser(parser);
+                        if ok {
+                            Flow::Next
+                        } else {
+                            Flow::Reject
+                        }
+                    }
+                    None => self.run(&b.body),
+                };
+                self.copy_out(args);
+                self.pk.depth -= 1;
+                if flow == Flow::Exit || flow == Flow::Reject {
+                    return flow;
+                }
+            }
+            S::Extern(x) => return self.ext(x),
+        }
+        Flow::Next
+    }
+
+    fn pack(&mut self, data: &[DataField]) {
+        let mut fields = std::mem::take(&mut self.st.scratch_fields);
+        fields.clear();
+        for f in data {
+            let v = self.eval(&f.e);
+            fields.push((v, f.width));
+        }
+        let mut buf = std::mem::take(&mut self.st.scratch);
+        externs::pack_bits(&fields, &mut buf);
+        self.st.scratch = buf;
+        self.st.scratch_fields = fields;
+    }
+
+    /// Extracts `hdr` at the cursor; false if the packet is too short.
+    fn extract(&mut self, hdr: &EmitHeader, varbit_bits: Option<u128>) -> bool {
+        if let (Some((valid, fields)), None) = (&hdr.fast, varbit_bits) {
+            let end = self.pk.cursor + hdr.fixed_bits as usize;
+            if end > self.pk.data.len() * 8 {
+                self.pk.parser_error = self.p.error_code(ERR_PACKET_TOO_SHORT);
+                return false;
+            }
+            let mut off = self.pk.cursor;
+            let phv = &mut self.pk.phv;
+            for &(s, w) in fields.iter() {
+                if let Some(x) = phv.get_mut(s as usize) {
+                    *x = read_bits(&self.pk.data, off, w);
+                }
+                off += w as usize;
+            }
+            if let Some(x) = phv.get_mut(*valid as usize) {
+                *x = 1;
+            }
+            self.pk.cursor = end;
+            return true;
+        }
+        let Some(valid) = self.slot(&hdr.valid) else {
+            self.pk.parser_error = self.p.error_code(ERR_STACK_OUT_OF_BOUNDS);
+            return false;
+        };
+        let fixed: usize = hdr
+            .fields
+            .iter()
+            .map(|(_, w, k)| match k {
+                FieldKind::Varbit { .. } => 0,
+                _ => *w as usize,
+            })
+            .sum();
+        let vb = varbit_bits.unwrap_or(0) as usize;
+        let avail = self.pk.data.len() * 8;
+        if self.pk.cursor + fixed + vb > avail {
+            self.pk.parser_error = self.p.error_code(ERR_PACKET_TOO_SHORT);
+            return false;
+        }
+        let mut off = self.pk.cursor;
+        for (l, w, k) in &hdr.fields {
+            let Some(s) = self.slot(l) else { continue };
+            match k {
+                FieldKind::Scalar => {
+                    let v = read_bits(&self.pk.data, off, *w);
+                    self.pk.phv[s] = v;
+                    off += *w as usize;
+                }
+                FieldKind::Wide => {
+                    let limbs = w.div_ceil(128) as usize;
+                    read_wide(&self.pk.data, off, *w, &mut self.pk.phv[s..s + limbs]);
+                    off += *w as usize;
+                }
+                FieldKind::Varbit { max } => {
+                    if vb > *max as usize {
+                        self.pk.parser_error = self.p.error_code(ERR_HEADER_TOO_SHORT);
+                        return false;
+                    }
+                    self.pk.phv[s] = vb as u128;
+                    let limbs = max.div_ceil(128) as usize;
+                    read_wide(
+                        &self.pk.data,
+                        off,
+                        vb as u32,
+                        &mut self.pk.phv[s + 1..s + 1 + limbs],
+                    );
+                    off += vb;
+                }
+            }
+        }
+        self.pk.phv[valid] = 1;
+        self.pk.cursor = off;
+        true
+    }
+
+    fn emit(&mut self, h: &EmitHeader) {
+        if let Some((valid, fields)) = &h.fast {
+            if self.pk.phv.get(*valid as usize).copied().unwrap_or(0) == 0 {
+                return;
+            }
+            let start_bits = self.pk.out.len() * 8;
+            self.pk
+                .out
+                .resize((start_bits + h.fixed_bits as usize).div_ceil(8), 0);
+            let mut off = start_bits;
+            for &(s, w) in fields.iter() {
+                let v = self.pk.phv.get(s as usize).copied().unwrap_or(0);
+                write_bits(&mut self.pk.out, off, w, v);
+                off += w as usize;
+            }
+            return;
+        }
+        let valid = self.load(&h.valid);
+        if valid == 0 {
+            return;
+        }
+        let bits: usize = h
+            .fields
+            .iter()
+            .map(|(l, w, k)| match k {
+                FieldKind::Varbit { .. } => self.slot(l).map_or(0, |s| self.pk.phv[s] as usize),
+                _ => *w as usize,
+            })
+            .sum();
+        let start_bits = self.pk.out.len() * 8;
+        self.pk.out.resize((start_bits + bits).div_ceil(8), 0);
+        let mut off = start_bits;
+        for (l, w, k) in &h.fields {
+            let Some(s) = self.slot(l) else { continue };
+            match k {
+                FieldKind::Scalar => {
+                    write_bits(&mut self.pk.out, off, *w, self.pk.phv[s]);
+                    off += *w as usize;
+                }
+                FieldKind::Wide => {
+                    let limbs = w.div_ceil(128) as usize;
+                    write_wide(&mut self.pk.out, off, *w, &self.pk.phv[s..s + limbs]);
+                    off += *w as usize;
+                }
+                FieldKind::Varbit { max } => {
+                    let n = (self.pk.phv[s] as u32).min(*max);
+                    let limbs = max.div_ceil(128) as usize;
+                    write_wide(&mut self.pk.out, off, n, &self.pk.phv[s + 1..s + 1 + limbs]);
+                    off += n as usize;
+                }
+            }
+        }
+    }
+
+    fn ext(&mut self, x: &Ext) -> Flow {
+        match x {
+            Ext::Extract { hdr, varbit_bits } => {
+                let vb = varbit_bits.as_ref().map(|e| self.eval(e));
+                if !self.extract(hdr, vb) {
+                    return Flow::Reject;
+                }
+            }
+            Ext::ExtractStackNext {
+                base,
+                stride,
+                size,
+                fields,
+                varbit_bits,
+            } => {
+                let next = self.pk.phv.get(*base as usize).copied().unwrap_or(0);
+                if next >= u128::from(*size) {
+                    self.pk.parser_error = self.p.error_code(ERR_STACK_OUT_OF_BOUNDS);
+                    return Flow::Reject;
+                }
+                let eb = base + 1 + next as u32 * stride;
+                let hdr = EmitHeader::new(
+                    Loc::Slot(eb),
+                    fields
+                        .iter()
+                        .map(|(o, w, k)| (Loc::Slot(eb + o), *w, *k))
+                        .collect(),
+                );
+                let vb = varbit_bits.as_ref().map(|e| self.eval(e));
+                if !self.extract(&hdr, vb) {
+                    return Flow::Reject;
+                }
+                self.pk.phv[*base as usize] = next + 1;
+            }
+            Ext::Advance(e) => {
+                let n = self.eval(e) as usize;
+                if self.pk.cursor + n > self.pk.data.len() * 8 {
+                    self.pk.parser_error = self.p.error_code(ERR_PACKET_TOO_SHORT);
+                    return Flow::Reject;
+                }
+                self.pk.cursor += n;
+            }
+            Ext::Emit(items) => {
+                for EmitItem::Header(h) in items {
+                    self.emit(h);
+                }
+            }
+            Ext::Verify(c, err) => {
+                if self.eval(c) == 0 {
+                    self.pk.parser_error = *err;
+                    return Flow::Reject;
+                }
+            }
+            Ext::RegisterRead { reg, dst, index } => {
+                let i = self.eval(index) as usize;
+                let v = self
+                    .st
+                    .registers
+                    .get(*reg as usize)
+                    .and_then(|r| r.get(i))
+                    .copied()
+                    .unwrap_or(0);
+                self.store(dst, v);
+            }
+            Ext::RegisterWrite { reg, index, value } => {
+                let i = self.eval(index) as usize;
+                let v = self.eval(value);
+                let w = match self.p.instances[*reg as usize].kind {
+                    InstanceKind::Register { width, .. } => width,
+                    _ => 128,
+                };
+                if let Some(x) = self
+                    .st
+                    .registers
+                    .get_mut(*reg as usize)
+                    .and_then(|r| r.get_mut(i))
+                {
+                    *x = v & mask(w);
+                }
+            }
+            Ext::CounterCount { counter, index } => {
+                let i = self.eval(index) as usize;
+                let len = self.pk.len;
+                if let Some(c) = self
+                    .st
+                    .counters
+                    .get_mut(*counter as usize)
+                    .and_then(|c| c.get_mut(i))
+                {
+                    c.0 += 1;
+                    c.1 += len;
+                }
+            }
+            Ext::MeterExecute { meter, index, dst } => {
+                let i = self.eval(index) as usize;
+                let units = match self.p.instances[*meter as usize].kind {
+                    InstanceKind::Meter { bytes: true, .. } => self.pk.len,
+                    _ => 1,
+                };
+                let now = self.pk.now;
+                let colour = self
+                    .st
+                    .meters
+                    .get_mut(*meter as usize)
+                    .and_then(|m| m.get_mut(i))
+                    .map_or(externs::GREEN, |m| m.execute(units, now));
+                self.store(dst, colour);
+            }
+            Ext::DirectMeterRead { dst, .. } => {
+                let c = self.last_direct_colour;
+                self.store(dst, c);
+            }
+            Ext::Hash {
+                dst,
+                dst_width,
+                algo,
+                base,
+                data,
+                max,
+            } => {
+                self.pack(data);
+                let h = externs::hash(*algo, &self.st.scratch, &mut self.st.rng);
+                let b = self.eval(base);
+                let m = self.eval(max);
+                let v = if m == 0 {
+                    b.wrapping_add(h)
+                } else {
+                    b.wrapping_add(h % m)
+                };
+                self.store(dst, v & mask(*dst_width));
+            }
+            Ext::VerifyChecksum {
+                cond,
+                data,
+                expected,
+                algo,
+                with_payload,
+            } => {
+                if self.eval(cond) != 0 {
+                    self.pack(data);
+                    if *with_payload {
+                        let start = self.pk.cursor.div_ceil(8).min(self.pk.data.len());
+                        let payload = self.pk.data[start..].to_vec();
+                        self.st.scratch.extend_from_slice(&payload);
+                    }
+                    let h = externs::hash(*algo, &self.st.scratch, &mut self.st.rng);
+                    let exp = self.eval(expected);
+                    if h != exp {
+                        if let Some(s) = self.p.std_meta.checksum_error {
+                            self.pk.phv[s as usize] = 1;
+                        }
+                    }
+                }
+            }
+            Ext::UpdateChecksum {
+                cond,
+                data,
+                dst,
+                width,
+                algo,
+                with_payload,
+            } => {
+                if self.eval(cond) != 0 {
+                    self.pack(data);
+                    if *with_payload {
+                        // The payload follows the headers the parser consumed.
+                        let start = self.pk.cursor.div_ceil(8).min(self.pk.data.len());
+                        let payload = self.pk.data[start..].to_vec();
+                        self.st.scratch.extend_from_slice(&payload);
+                    }
+                    let h = externs::hash(*algo, &self.st.scratch, &mut self.st.rng);
+                    self.store(dst, h & mask(*width));
+                }
+            }
+            Ext::Random { dst, lo, hi, width } => {
+                let lo = self.eval(lo);
+                let hi = self.eval(hi);
+                let r = u128::from(externs::next_random(&mut self.st.rng));
+                let v = if hi >= lo {
+                    lo + r % (hi - lo + 1).max(1)
+                } else {
+                    lo
+                };
+                self.store(dst, v & mask(*width));
+            }
+            Ext::Digest { receiver, data } => {
+                let r = self.eval(receiver);
+                let fields: Vec<u128> = data.iter().map(|f| self.eval(&f.e)).collect();
+                if self.st.digests.len() >= MAX_DIGESTS {
+                    self.st.digests.pop_front();
+                }
+                self.st.digests.push_back(Digest {
+                    receiver: r,
+                    fields,
+                });
+            }
+            Ext::MarkToDrop => {
+                if let Some(s) = self.p.std_meta.egress_spec {
+                    self.pk.phv[s as usize] = DROP_PORT;
+                }
+                if let Some(s) = self.p.std_meta.mcast_grp {
+                    self.pk.phv[s as usize] = 0;
+                }
+            }
+            Ext::Clone {
+                i2e,
+                session,
+                fields,
+            } => {
+                let s = self.eval(session) as u32;
+                if *i2e {
+                    self.pk.clone_i2e = Some((s, *fields));
+                } else {
+                    self.pk.clone_e2e = Some((s, *fields));
+                }
+            }
+            Ext::Resubmit(f) => self.pk.resubmit = Some(*f),
+            Ext::Recirculate(f) => self.pk.recirculate = Some(*f),
+            Ext::Truncate(e) => self.pk.truncate = Some(self.eval(e) as u32),
+            Ext::Log { fmt, args } => {
+                let vals: Vec<u128> = args.iter().map(|f| self.eval(&f.e)).collect();
+                let mut msg = String::new();
+                let mut it = vals.iter();
+                let mut rest = fmt.as_str();
+                while let Some(i) = rest.find("{}") {
+                    msg.push_str(&rest[..i]);
+                    match it.next() {
+                        Some(v) => msg.push_str(&v.to_string()),
+                        None => msg.push_str("{}"),
+                    }
+                    rest = &rest[i + 2..];
+                }
+                msg.push_str(rest);
+                if self.st.log.len() >= MAX_LOG {
+                    self.st.log.pop_front();
+                }
+                self.st.log.push_back(msg);
+            }
+            Ext::Assert(e, _) => {
+                if self.eval(e) == 0 {
+                    // BMv2 aborts; the engine counts the failure and drops the packet.
+                    self.st.assert_failures += 1;
+                    if let Some(s) = self.p.std_meta.egress_spec {
+                        self.pk.phv[s as usize] = DROP_PORT;
+                    }
+                    return Flow::Exit;
+                }
+            }
+            Ext::PushFront {
+                base,
+                stride,
+                size,
+                n,
+            } => {
+                let (b, st, sz, n) = (
+                    *base as usize,
+                    *stride as usize,
+                    *size as usize,
+                    (*n as usize).min(*size as usize),
+                );
+                for i in (0..sz).rev() {
+                    let dst = b + 1 + i * st;
+                    if i >= n {
+                        let src = b + 1 + (i - n) * st;
+                        copy_slots(&mut self.pk.phv, src, dst, st);
+                    } else {
+                        self.pk.phv[dst] = 0;
+                    }
+                }
+                let next = (self.pk.phv[b] as usize + n).min(sz);
+                self.pk.phv[b] = next as u128;
+            }
+            Ext::PopFront {
+                base,
+                stride,
+                size,
+                n,
+            } => {
+                let (b, st, sz, n) = (
+                    *base as usize,
+                    *stride as usize,
+                    *size as usize,
+                    (*n as usize).min(*size as usize),
+                );
+                for i in 0..sz {
+                    let dst = b + 1 + i * st;
+                    if i + n < sz {
+                        let src = b + 1 + (i + n) * st;
+                        copy_slots(&mut self.pk.phv, src, dst, st);
+                    } else {
+                        self.pk.phv[dst] = 0;
+                    }
+                }
+                let next = (self.pk.phv[b] as usize).saturating_sub(n);
+                self.pk.phv[b] = next as u128;
+            }
+        }
+        Flow::Next
+    }
+
+    /// Runs a parser from `start`; true if it accepted.
+    pub fn run_parser(&mut self, p: &CParser) -> bool {
+        let _ = self.run(&p.init);
+        let mut state = p.start as usize;
+        let mut steps = 0u32;
+        loop {
+            steps += 1;
+            if steps > MAX_PARSER_STEPS {
+                self.pk.parser_error = self.p.error_code(ERR_PARSER_TIMEOUT);
+                return false;
+            }
+            let Some(s) = p.states.get(state) else {
+                return false;
+            };
+            match self.run(&s.body) {
+                Flow::Reject => return false,
+                Flow::Exit | Flow::Return => return true,
+                Flow::Next => {}
+            }
+            let next = match &s.transition {
+                CTransition::Goto(n) => n,
+                CTransition::Select { keys, cases } => {
+                    let mut vals = [0u128; 8];
+                    let mut big = Vec::new();
+                    let vals: &mut [u128] = if keys.len() <= 8 {
+                        &mut vals[..keys.len()]
+                    } else {
+                        big.resize(keys.len(), 0);
+                        &mut big
+                    };
+                    for (i, (e, _)) in keys.iter().enumerate() {
+                        vals[i] = self.eval(e);
+                    }
+                    let mut chosen = None;
+                    'cases: for (set, next) in cases {
+                        for (k, v) in set.iter().zip(vals.iter()) {
+                            let ok = match k {
+                                Keyset::Any => true,
+                                Keyset::Value(x) => v == x,
+                                Keyset::Mask(x, m) => v & m == *x,
+                                Keyset::Range(lo, hi) => v >= lo && v <= hi,
+                                Keyset::ValueSet(i) => self
+                                    .st
+                                    .value_sets
+                                    .get(*i as usize)
+                                    .is_some_and(|vs| vs.iter().any(|(x, m)| v & m == *x & m)),
+                            };
+                            if !ok {
+                                continue 'cases;
+                            }
+                        }
+                        chosen = Some(next);
+                        break;
+                    }
+                    match chosen {
+                        Some(n) => n,
+                        None => {
+                            self.pk.parser_error = self.p.error_code("NoMatch");
+                            return false;
+                        }
+                    }
+                }
+            };
+            match next {
+                Next::Accept => return true,
+                Next::Reject => return false,
+                Next::State(i) => state = *i as usize,
+            }
+        }
+    }
+}
+
+/// The v1model port that means "drop".
+pub const DROP_PORT: u128 = 511;
+
+#[derive(Clone, Copy)]
+enum DataRef {
+    Entry(exo_tables::EntryHandle),
+    Default,
+}
+
+#[inline]
+fn binop(op: Op, x: u128, y: u128, w: u32, signed: bool) -> u128 {
+    let m = mask(w);
+    match op {
+        Op::Add => x.wrapping_add(y) & m,
+        Op::Sub => x.wrapping_sub(y) & m,
+        Op::Mul => x.wrapping_mul(y) & m,
+        Op::Div => {
+            if y == 0 {
+                0
+            } else if signed {
+                (sext(x, w).wrapping_div(sext(y, w)) as u128) & m
+            } else {
+                x / y
+            }
+        }
+        Op::Mod => {
+            if y == 0 {
+                0
+            } else if signed {
+                (sext(x, w).wrapping_rem(sext(y, w)) as u128) & m
+            } else {
+                x % y
+            }
+        }
+        Op::SatAdd => {
+            if signed {
+                let r = sext(x, w).saturating_add(sext(y, w));
+                let (lo, hi) = signed_bounds(w);
+                (r.clamp(lo, hi) as u128) & m
+            } else {
+                x.saturating_add(y).min(m)
+            }
+        }
+        Op::SatSub => {
+            if signed {
+                let r = sext(x, w).saturating_sub(sext(y, w));
+                let (lo, hi) = signed_bounds(w);
+                (r.clamp(lo, hi) as u128) & m
+            } else {
+                x.saturating_sub(y)
+            }
+        }
+        Op::Shl => {
+            if y >= u128::from(w) || y >= 128 {
+                0
+            } else {
+                (x << y) & m
+            }
+        }
+        Op::Shr => {
+            if signed {
+                let s = sext(x, w);
+                let sh = y.min(127) as u32;
+                ((s >> sh) as u128) & m
+            } else if y >= 128 {
+                0
+            } else {
+                x >> y
+            }
+        }
+        Op::And => x & y,
+        Op::Or => x | y,
+        Op::Xor => x ^ y,
+        Op::Eq => u128::from(x == y),
+        Op::Ne => u128::from(x != y),
+        Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+            let ord = if signed {
+                sext(x, w).cmp(&sext(y, w))
+            } else {
+                x.cmp(&y)
+            };
+            let r = match op {
+                Op::Lt => ord.is_lt(),
+                Op::Le => ord.is_le(),
+                Op::Gt => ord.is_gt(),
+                _ => ord.is_ge(),
+            };
+            u128::from(r)
+        }
+    }
+}
+
+fn signed_bounds(w: u32) -> (i128, i128) {
+    if w >= 128 {
+        (i128::MIN, i128::MAX)
+    } else if w == 0 {
+        (0, 0)
+    } else {
+        (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1)
+    }
+}
+
+pub fn zero(phv: &mut [u128], s: u32, n: u32) {
+    if let Some(r) = phv.get_mut(s as usize..(s + n) as usize) {
+        r.fill(0);
+    }
+}
+
+pub fn copy_slots(phv: &mut [u128], src: usize, dst: usize, n: usize) {
+    if src == dst || src + n > phv.len() || dst + n > phv.len() {
+        return;
+    }
+    phv.copy_within(src..src + n, dst);
+}
+
+/// Reads `w` bits (any width) into limbs, least significant limb first.
+fn read_wide(buf: &[u8], off: usize, w: u32, limbs: &mut [u128]) {
+    limbs.fill(0);
+    let mut left = w;
+    let mut i = 0;
+    // The last `w % 128` bits form limb 0, and so on from the end.
+    while left > 0 && i < limbs.len() {
+        let take = left.min(128);
+        let start = off + (left - take) as usize;
+        limbs[i] = read_bits(buf, start, take);
+        left -= take;
+        i += 1;
+    }
+}
+
+fn write_wide(buf: &mut [u8], off: usize, w: u32, limbs: &[u128]) {
+    let mut left = w;
+    let mut i = 0;
+    while left > 0 && i < limbs.len() {
+        let take = left.min(128);
+        let start = off + (left - take) as usize;
+        write_bits(buf, start, take, limbs[i] & mask(take));
+        left -= take;
+        i += 1;
+    }
+}
+
+/// Field slot offsets and widths of a header type (for `lookahead` into a header).
+fn field_widths(p: &CompiledProgram, ty: &exo_p4::ir::Ty) -> Vec<(u32, u32)> {
+    let l = crate::layout::Layout::new(&p.ir);
+    l.fields(ty)
+        .into_iter()
+        .map(|(o, f)| (o, crate::compile::scalar_width(&l, &f.ty)))
+        .collect()
+}

@@ -1,0 +1,494 @@
+//! The v1model architecture around the compiled blocks: parser, verify checksum, ingress, the
+//! traffic manager (unicast, multicast replication, clones, resubmit), egress, compute checksum,
+//! deparser and recirculation, as BMv2's simple_switch defines them.
+
+use crate::exec::{self, Exec, Pkt, RtTable, State};
+use crate::externs::Meter;
+use crate::program::*;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// `standard_metadata.instance_type` values of BMv2 simple_switch.
+pub mod instance_type {
+    pub const NORMAL: u128 = 0;
+    pub const INGRESS_CLONE: u128 = 1;
+    pub const EGRESS_CLONE: u128 = 2;
+    pub const RECIRC: u128 = 4;
+    pub const REPLICATION: u128 = 5;
+    pub const RESUBMIT: u128 = 6;
+}
+
+/// Most passes (resubmit / recirculate / clone) one input packet may cause.
+pub const MAX_PASSES: usize = 16;
+
+/// One output packet.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutPacket {
+    pub port: u32,
+    pub data: Vec<u8>,
+}
+
+/// Output packets of a call, with their buffers reused across calls.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    pkts: Vec<OutPacket>,
+    len: usize,
+}
+
+impl Outputs {
+    pub fn new() -> Outputs {
+        Outputs::default()
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub fn push(&mut self, port: u32, head: &[u8], payload: &[u8]) {
+        if self.len == self.pkts.len() {
+            self.pkts.push(OutPacket::default());
+        }
+        let p = &mut self.pkts[self.len];
+        p.port = port;
+        p.data.clear();
+        p.data.extend_from_slice(head);
+        p.data.extend_from_slice(payload);
+        self.len += 1;
+    }
+
+    pub fn as_slice(&self) -> &[OutPacket] {
+        &self.pkts[..self.len]
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Compile(#[from] crate::compile::CompileError),
+    #[error("table {table}: {error}")]
+    Table {
+        table: String,
+        error: exo_tables::TableError,
+    },
+}
+
+/// A loaded program with its state: the engine.
+pub struct Pipeline {
+    pub prog: Arc<CompiledProgram>,
+    pub st: State,
+    pk: Pkt,
+    eg: Pkt,
+    snapshot: Vec<u128>,
+    snapshot_cursor: usize,
+    has_i2e_clone: bool,
+    passes: VecDeque<Pass>,
+}
+
+struct Pass {
+    data: Vec<u8>,
+    port: u32,
+    instance_type: u128,
+    preserved: Vec<(u32, u128)>,
+}
+
+fn uses_i2e_clone(ss: &[S]) -> bool {
+    ss.iter().any(|s| match s {
+        S::Extern(x) => matches!(**x, Ext::Clone { i2e: true, .. }),
+        S::If(_, a, b) => uses_i2e_clone(a) || uses_i2e_clone(b),
+        S::Block(b) => uses_i2e_clone(b),
+        S::Switch(_, cs, d) => {
+            cs.iter().any(|(_, b)| uses_i2e_clone(b))
+                || d.as_ref().is_some_and(|d| uses_i2e_clone(d))
+        }
+        _ => false,
+    })
+}
+
+impl Pipeline {
+    pub fn new(prog: CompiledProgram) -> Result<Pipeline, PipelineError> {
+        let mut tables = Vec::new();
+        for t in &prog.tables {
+            let layout = exo_tables::KeyLayout {
+                fields: t
+                    .keys
+                    .iter()
+                    .map(|k| exo_tables::KeyField {
+                        kind: k.kind,
+                        width_bits: k.width,
+                    })
+                    .collect(),
+            };
+            let key_len = layout.key_len();
+            let mut table = exo_tables::Table::new(layout, t.size);
+            for e in &t.const_entries {
+                table
+                    .insert(e.clone())
+                    .map_err(|error| PipelineError::Table {
+                        table: t.name.clone(),
+                        error,
+                    })?;
+            }
+            tables.push(RtTable {
+                table,
+                default: t.default_action.clone(),
+                direct_counts: Vec::new(),
+                direct_meters: Vec::new(),
+                key_len,
+                hits: 0,
+                misses: 0,
+            });
+        }
+        let mut registers = Vec::new();
+        let mut counters = Vec::new();
+        let mut meters = Vec::new();
+        for inst in &prog.instances {
+            registers.push(match inst.kind {
+                InstanceKind::Register { size, .. } => vec![0; size as usize],
+                _ => Vec::new(),
+            });
+            counters.push(match inst.kind {
+                InstanceKind::Counter { size, .. } => vec![(0, 0); size as usize],
+                _ => Vec::new(),
+            });
+            meters.push(match inst.kind {
+                InstanceKind::Meter { size, .. } => vec![Meter::default(); size as usize],
+                _ => Vec::new(),
+            });
+        }
+        let has_i2e_clone = uses_i2e_clone(&prog.ingress)
+            || prog.actions.iter().any(|a| uses_i2e_clone(&a.body))
+            || prog.functions.iter().any(|f| uses_i2e_clone(&f.body));
+        let slots = prog.phv_slots as usize;
+        let st = State {
+            tables,
+            registers,
+            counters,
+            meters,
+            value_sets: prog.value_sets.iter().map(|_| Vec::new()).collect(),
+            mcast_groups: HashMap::new(),
+            clone_sessions: HashMap::new(),
+            digests: VecDeque::new(),
+            log: VecDeque::new(),
+            rng: 0x2545_F491_4F6C_DD1D,
+            assert_failures: 0,
+            scratch: Vec::with_capacity(256),
+            scratch_fields: Vec::with_capacity(32),
+        };
+        Ok(Pipeline {
+            prog: Arc::new(prog),
+            st,
+            pk: Pkt::new(slots),
+            eg: Pkt::new(slots),
+            snapshot: vec![0; slots],
+            snapshot_cursor: 0,
+            has_i2e_clone,
+            passes: VecDeque::new(),
+        })
+    }
+
+    /// Compiles and loads a checked IR program.
+    pub fn from_ir(ir: &exo_p4::ir::Program) -> Result<Pipeline, PipelineError> {
+        Pipeline::new(crate::compile::compile(ir)?)
+    }
+
+    /// Processes one packet that arrived on `port` at time `now` (ns); output packets are
+    /// appended to `out`.
+    pub fn process(&mut self, data: &[u8], port: u32, now: u64, out: &mut Outputs) {
+        self.passes.clear();
+        let mut first = Pass {
+            data: std::mem::take(&mut self.pk.data),
+            port,
+            instance_type: instance_type::NORMAL,
+            preserved: Vec::new(),
+        };
+        first.data.clear();
+        first.data.extend_from_slice(data);
+        self.passes.push_back(first);
+        let mut n = 0;
+        while let Some(pass) = self.passes.pop_front() {
+            n += 1;
+            if n > MAX_PASSES {
+                break;
+            }
+            self.ingress_pass(pass, now, out);
+        }
+    }
+
+    fn set_sm(pk: &mut Pkt, slot: Option<u32>, v: u128) {
+        if let Some(s) = slot {
+            if let Some(x) = pk.phv.get_mut(s as usize) {
+                *x = v;
+            }
+        }
+    }
+
+    fn get_sm(pk: &Pkt, slot: Option<u32>) -> u128 {
+        slot.and_then(|s| pk.phv.get(s as usize).copied())
+            .unwrap_or(0)
+    }
+
+    fn ingress_pass(&mut self, pass: Pass, now: u64, out: &mut Outputs) {
+        let Pipeline {
+            prog,
+            st,
+            pk,
+            eg,
+            snapshot,
+            snapshot_cursor,
+            has_i2e_clone,
+            passes,
+        } = self;
+        let p: &CompiledProgram = prog;
+        let sm = &p.std_meta;
+        for &(s, n) in &p.zero {
+            exec::zero(&mut pk.phv, s, n);
+        }
+        pk.data = pass.data;
+        pk.cursor = 0;
+        pk.out.clear();
+        pk.now = now;
+        pk.parser_error = 0;
+        pk.clone_i2e = None;
+        pk.clone_e2e = None;
+        pk.resubmit = None;
+        pk.recirculate = None;
+        pk.truncate = None;
+        pk.len = pk.data.len() as u64;
+        pk.depth = 0;
+        Self::set_sm(pk, sm.ingress_port, u128::from(pass.port));
+        Self::set_sm(pk, sm.instance_type, pass.instance_type);
+        Self::set_sm(pk, sm.packet_length, pk.data.len() as u128);
+        Self::set_sm(
+            pk,
+            sm.ingress_global_timestamp,
+            u128::from(now / 1000) & crate::bits::mask(48),
+        );
+        for &(s, v) in &pass.preserved {
+            if let Some(x) = pk.phv.get_mut(s as usize) {
+                *x = v;
+            }
+        }
+        let mut ex = Exec {
+            p,
+            st,
+            pk,
+            last_direct_colour: 0,
+        };
+        ex.run_parser(&p.parser);
+        let err = ex.pk.parser_error;
+        Self::set_sm(ex.pk, sm.parser_error, err);
+        let _ = ex.run(&p.verify);
+        if *has_i2e_clone {
+            snapshot.copy_from_slice(&ex.pk.phv);
+            *snapshot_cursor = ex.pk.cursor;
+        }
+        let _ = ex.run(&p.ingress);
+
+        // Traffic manager.
+        if let Some(list) = pk.resubmit {
+            let preserved = preserved(p, pk, list);
+            passes.push_back(Pass {
+                data: pk.data.clone(),
+                port: pass.port,
+                instance_type: instance_type::RESUBMIT,
+                preserved,
+            });
+            return;
+        }
+        if let Some((session, list)) = pk.clone_i2e {
+            if let Some(cs) = st.clone_sessions.get(&session).cloned() {
+                let kept = preserved(p, pk, list);
+                for (port, rid) in session_ports(st, &cs) {
+                    eg.phv.copy_from_slice(snapshot);
+                    for &(s, v) in &kept {
+                        if let Some(x) = eg.phv.get_mut(s as usize) {
+                            *x = v;
+                        }
+                    }
+                    eg.data.clear();
+                    eg.data.extend_from_slice(&pk.data);
+                    eg.cursor = *snapshot_cursor;
+                    eg.len = pk.len;
+                    eg.truncate = cs.truncate;
+                    egress(
+                        p,
+                        st,
+                        eg,
+                        passes,
+                        port,
+                        rid,
+                        Some(instance_type::INGRESS_CLONE),
+                        now,
+                        out,
+                    );
+                }
+            }
+        }
+        let mcast = Self::get_sm(pk, sm.mcast_grp);
+        if mcast != 0 {
+            let members = st
+                .mcast_groups
+                .get(&(mcast as u32))
+                .cloned()
+                .unwrap_or_default();
+            for (port, rid) in members {
+                eg.phv.copy_from_slice(&pk.phv);
+                eg.data.clear();
+                eg.data.extend_from_slice(&pk.data);
+                eg.cursor = pk.cursor;
+                eg.len = pk.len;
+                eg.truncate = None;
+                egress(
+                    p,
+                    st,
+                    eg,
+                    passes,
+                    port,
+                    rid,
+                    Some(instance_type::REPLICATION),
+                    now,
+                    out,
+                );
+            }
+            return;
+        }
+        let spec = Self::get_sm(pk, sm.egress_spec);
+        if spec == exec::DROP_PORT && sm.egress_spec.is_some() {
+            return;
+        }
+        egress(p, st, pk, passes, spec as u32, 0, None, now, out);
+    }
+}
+
+/// Values of the fields in field list `list` (for resubmit, recirculate and clones).
+fn preserved(p: &CompiledProgram, pk: &Pkt, list: Option<u32>) -> Vec<(u32, u128)> {
+    let Some(idx) = list else { return Vec::new() };
+    let mut out = Vec::new();
+    for (i, fields) in &p.field_lists {
+        if *i == idx {
+            for &(s, n) in fields {
+                for k in 0..n {
+                    out.push((s + k, pk.phv.get((s + k) as usize).copied().unwrap_or(0)));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn session_ports(st: &State, cs: &exec::CloneSession) -> Vec<(u32, u32)> {
+    if let Some(g) = cs.mcast_grp {
+        return st.mcast_groups.get(&g).cloned().unwrap_or_default();
+    }
+    cs.port.map(|p| vec![(p, 0)]).unwrap_or_default()
+}
+
+/// Egress, compute checksum and deparser for one copy of a packet.
+#[allow(clippy::too_many_arguments)]
+fn egress(
+    p: &CompiledProgram,
+    st: &mut State,
+    pk: &mut Pkt,
+    passes: &mut VecDeque<Pass>,
+    port: u32,
+    rid: u32,
+    itype: Option<u128>,
+    now: u64,
+    out: &mut Outputs,
+) {
+    let sm = &p.std_meta;
+    Pipeline::set_sm(pk, sm.egress_port, u128::from(port));
+    Pipeline::set_sm(pk, sm.egress_rid, u128::from(rid));
+    Pipeline::set_sm(
+        pk,
+        sm.egress_global_timestamp,
+        u128::from(now / 1000) & crate::bits::mask(48),
+    );
+    if let Some(t) = itype {
+        Pipeline::set_sm(pk, sm.instance_type, t);
+        pk.clone_e2e = None;
+        pk.recirculate = None;
+    }
+    // In egress, egress_spec starts as the port, so a drop is an explicit mark_to_drop.
+    Pipeline::set_sm(pk, sm.egress_spec, u128::from(port));
+    pk.out.clear();
+    pk.now = now;
+    let mut ex = Exec {
+        p,
+        st,
+        pk,
+        last_direct_colour: 0,
+    };
+    let _ = ex.run(&p.egress);
+    let dropped =
+        sm.egress_spec.is_some() && Pipeline::get_sm(ex.pk, sm.egress_spec) == exec::DROP_PORT;
+    if let Some((session, _list)) = pk.clone_e2e.take() {
+        // The E2E clone runs egress again, from the state at the end of egress.
+        if let Some(cs) = st.clone_sessions.get(&session).cloned() {
+            if pk.depth < 4 {
+                for (cport, crid) in session_ports(st, &cs) {
+                    let mut copy = Pkt::new(pk.phv.len());
+                    copy.phv.copy_from_slice(&pk.phv);
+                    copy.data.extend_from_slice(&pk.data);
+                    copy.cursor = pk.cursor;
+                    copy.len = pk.len;
+                    copy.truncate = cs.truncate;
+                    copy.depth = pk.depth + 1;
+                    egress(
+                        p,
+                        st,
+                        &mut copy,
+                        passes,
+                        cport,
+                        crid,
+                        Some(instance_type::EGRESS_CLONE),
+                        now,
+                        out,
+                    );
+                }
+            }
+        }
+    }
+    if dropped {
+        return;
+    }
+    let mut ex = Exec {
+        p,
+        st,
+        pk,
+        last_direct_colour: 0,
+    };
+    let _ = ex.run(&p.compute);
+    ex.pk.out.clear();
+    let _ = ex.run(&p.deparser);
+    let start = pk.cursor.div_ceil(8).min(pk.data.len());
+    if let Some(list) = pk.recirculate {
+        let kept = preserved(p, pk, list);
+        let mut data = pk.out.clone();
+        data.extend_from_slice(&pk.data[start..]);
+        passes.push_back(Pass {
+            data,
+            port,
+            instance_type: instance_type::RECIRC,
+            preserved: kept,
+        });
+        return;
+    }
+    match pk.truncate {
+        Some(n) => {
+            let mut full = pk.out.clone();
+            full.extend_from_slice(&pk.data[start..]);
+            full.truncate(n as usize);
+            out.push(port, &full, &[]);
+        }
+        None => out.push(port, &pk.out, &pk.data[start..]),
+    }
+}

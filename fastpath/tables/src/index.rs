@@ -1,0 +1,266 @@
+//! A bucketized open-addressing hash index from a key (held elsewhere) to a `u32`.
+//!
+//! Each bucket is one 64-byte cache line with 10 slots: a 16-bit tag (top hash bits) and a
+//! `u32` value per slot, and an overflow count. A key lives in its home bucket (low hash bits)
+//! or, when that is full, in the next buckets (linear probing over buckets). The overflow count of
+//! a bucket is the number of keys that passed it because it was full, so a lookup stops at the
+//! first bucket without overflow: no tombstones, and deletes simply decrement the counts along
+//! the path. At the maximum load of 80% almost every lookup reads one cache line for the
+//! bucket and one for the entry row, whose key is compared only on a tag match.
+//!
+//! The index does not store keys: callers pass the hash and an equality test on values.
+
+use crate::prefetch::prefetch;
+
+pub(crate) const SLOTS: usize = 10;
+const EMPTY: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
+pub(crate) struct Bucket {
+    tags: [u16; SLOTS],
+    overflow: u32,
+    vals: [u32; SLOTS],
+}
+
+const EMPTY_BUCKET: Bucket = Bucket {
+    tags: [0; SLOTS],
+    overflow: 0,
+    vals: [EMPTY; SLOTS],
+};
+
+#[derive(Clone, Debug)]
+pub(crate) struct HashIndex {
+    buckets: Vec<Bucket>,
+    mask: usize,
+    len: usize,
+}
+
+/// Bit `i` set when slot `i`'s tag equals `t` (branch-free, so it vectorises).
+#[inline(always)]
+fn tag_hits(b: &Bucket, t: u16) -> u32 {
+    let mut m = 0u32;
+    for (i, &x) in b.tags.iter().enumerate() {
+        m |= u32::from(x == t) << i;
+    }
+    m
+}
+
+#[inline(always)]
+fn tag(h: u64) -> u16 {
+    (h >> 48) as u16
+}
+
+impl Default for HashIndex {
+    fn default() -> Self {
+        HashIndex::new()
+    }
+}
+
+impl HashIndex {
+    pub fn new() -> HashIndex {
+        HashIndex {
+            buckets: vec![EMPTY_BUCKET],
+            mask: 0,
+            len: 0,
+        }
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline(always)]
+    fn home(&self, h: u64) -> usize {
+        (h as usize) & self.mask
+    }
+
+    /// Prefetches the home bucket of `h`.
+    #[inline(always)]
+    pub fn prefetch(&self, h: u64) {
+        if let Some(b) = self.buckets.get(self.home(h)) {
+            prefetch(b);
+        }
+    }
+
+    /// The first value in the home bucket whose tag matches `h` (burst lookups use it to
+    /// prefetch the entry before comparing keys), or `None`.
+    #[inline(always)]
+    pub fn home_candidate(&self, h: u64) -> Option<u32> {
+        let b = self.buckets.get(self.home(h))?;
+        let mut hits = tag_hits(b, tag(h));
+        while hits != 0 {
+            let i = hits.trailing_zeros() as usize;
+            hits &= hits - 1;
+            if b.vals[i] != EMPTY {
+                return Some(b.vals[i]);
+            }
+        }
+        None
+    }
+
+    /// The value whose key hashes to `h` and satisfies `eq`.
+    #[inline]
+    pub fn find(&self, h: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
+        let t = tag(h);
+        let mut bi = self.home(h);
+        for _ in 0..self.buckets.len() {
+            let b = self.buckets.get(bi)?;
+            let mut hits = tag_hits(b, t);
+            while hits != 0 {
+                let i = hits.trailing_zeros() as usize;
+                hits &= hits - 1;
+                let v = b.vals[i];
+                if v != EMPTY && eq(v) {
+                    return Some(v);
+                }
+            }
+            if b.overflow == 0 {
+                return None;
+            }
+            bi = (bi + 1) & self.mask;
+        }
+        None
+    }
+
+    /// Adds `v` under hash `h` (the caller knows the key is absent). `rehash` gives the hash of
+    /// a stored value, used when the index grows.
+    pub fn insert(&mut self, h: u64, v: u32, rehash: impl Fn(u32) -> u64) {
+        if (self.len + 1) * 5 > self.buckets.len() * SLOTS * 4 {
+            self.grow(&rehash);
+        }
+        self.place(h, v);
+        self.len += 1;
+    }
+
+    fn place(&mut self, h: u64, v: u32) {
+        let t = tag(h);
+        let mut bi = self.home(h);
+        // The load limit guarantees a free slot within the table.
+        for _ in 0..self.buckets.len() {
+            let b = &mut self.buckets[bi];
+            if let Some(i) = (0..SLOTS).find(|&i| b.vals[i] == EMPTY) {
+                b.tags[i] = t;
+                b.vals[i] = v;
+                return;
+            }
+            b.overflow += 1;
+            bi = (bi + 1) & self.mask;
+        }
+    }
+
+    fn grow(&mut self, rehash: &impl Fn(u32) -> u64) {
+        let n = self.buckets.len() * 2;
+        let old = std::mem::replace(&mut self.buckets, vec![EMPTY_BUCKET; n]);
+        self.mask = n - 1;
+        for b in &old {
+            for &v in &b.vals {
+                if v != EMPTY {
+                    self.place(rehash(v), v);
+                }
+            }
+        }
+    }
+
+    /// Removes and returns the value under `h` satisfying `eq`.
+    pub fn remove(&mut self, h: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
+        let t = tag(h);
+        let home = self.home(h);
+        let mut bi = home;
+        let mut steps = 0;
+        let found = loop {
+            if steps >= self.buckets.len() {
+                return None;
+            }
+            let b = &self.buckets[bi];
+            if let Some(i) =
+                (0..SLOTS).find(|&i| b.tags[i] == t && b.vals[i] != EMPTY && eq(b.vals[i]))
+            {
+                break (bi, i);
+            }
+            if b.overflow == 0 {
+                return None;
+            }
+            bi = (bi + 1) & self.mask;
+            steps += 1;
+        };
+        let (fb, fi) = found;
+        let v = self.buckets[fb].vals[fi];
+        self.buckets[fb].vals[fi] = EMPTY;
+        self.buckets[fb].tags[fi] = 0;
+        let mut bi = home;
+        while bi != fb {
+            self.buckets[bi].overflow -= 1;
+            bi = (bi + 1) & self.mask;
+        }
+        self.len -= 1;
+        Some(v)
+    }
+
+    /// Replaces the value under `h` satisfying `eq` by `v`; false when absent.
+    pub fn replace(&mut self, h: u64, mut eq: impl FnMut(u32) -> bool, v: u32) -> bool {
+        let t = tag(h);
+        let mut bi = self.home(h);
+        for _ in 0..self.buckets.len() {
+            let b = &mut self.buckets[bi];
+            if let Some(i) =
+                (0..SLOTS).find(|&i| b.tags[i] == t && b.vals[i] != EMPTY && eq(b.vals[i]))
+            {
+                b.vals[i] = v;
+                return true;
+            }
+            if b.overflow == 0 {
+                return false;
+            }
+            bi = (bi + 1) & self.mask;
+        }
+        false
+    }
+
+    pub fn clear(&mut self) {
+        *self = HashIndex::new();
+    }
+
+    pub fn memory_bytes(&self) -> usize {
+        self.buckets.capacity() * std::mem::size_of::<Bucket>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Bucket>(), 64);
+        assert_eq!(std::mem::align_of::<Bucket>(), 64);
+    }
+
+    #[test]
+    fn collisions_overflow_and_delete() {
+        // Every value hashes to bucket 0 with the same tag: worst case.
+        let mut ix = HashIndex::new();
+        let h = |_v: u32| 0u64;
+        for v in 0..100 {
+            ix.insert(0, v, h);
+        }
+        for v in 0..100 {
+            assert_eq!(ix.find(0, |x| x == v), Some(v));
+        }
+        for v in (0..100).step_by(2) {
+            assert_eq!(ix.remove(0, |x| x == v), Some(v));
+        }
+        for v in 0..100 {
+            assert_eq!(
+                ix.find(0, |x| x == v),
+                if v % 2 == 1 { Some(v) } else { None }
+            );
+        }
+        for v in (1..100).step_by(2) {
+            assert_eq!(ix.remove(0, |x| x == v), Some(v));
+        }
+        assert_eq!(ix.len(), 0);
+        assert!(ix.buckets.iter().all(|b| b.overflow == 0));
+    }
+}

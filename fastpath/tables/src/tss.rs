@@ -1,0 +1,350 @@
+//! Ternary, range and optional fields (and LPM mixed with them): priority-ordered tuple space
+//! search.
+//!
+//! Entries are grouped by their mask over the whole key (a "tuple"); each group has a
+//! [`HashIndex`] on the masked key. Groups are kept sorted by the highest priority they hold, and
+//! a lookup stops at the first group whose highest priority is below the best match so far, so
+//! tables whose high-priority rules share few masks probe few groups.
+//!
+//! Ranges: a range field whose range is a single value is hashed like an exact field, a full range
+//! is a wildcard, and any other range leaves the field out of the group's mask and is checked
+//! after the hash probe. Entries with the same masked key form a chain sorted by priority, so the
+//! check walks only entries that share all non-range fields, best first. (Range-to-prefix
+//! expansion would avoid the walk but multiplies entries by up to `2w - 2` per range field.)
+//!
+//! Priority: larger wins; among equal priorities the entry inserted first wins (modify keeps an
+//! entry's place).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::canon::{Canon, RangeCheck};
+use crate::hash::{hash_bytes, hash_masked, masked_eq};
+use crate::index::HashIndex;
+use crate::types::FieldMatch;
+use crate::EntryHandle;
+
+const NIL: u32 = u32::MAX;
+
+#[derive(Clone, Debug)]
+struct Group {
+    mask: Box<[u8]>,
+    index: HashIndex,
+    /// Count of entries per priority, to keep `max_priority` on deletes.
+    priorities: BTreeMap<i32, u32>,
+    max_priority: i32,
+}
+
+#[derive(Clone, Debug, Default)]
+struct TssEntry {
+    group: u32,
+    value: Box<[u8]>,
+    ranges: Box<[RangeCheck]>,
+    priority: i32,
+    seq: u64,
+    next: u32,
+    matches: Vec<FieldMatch>,
+}
+
+impl TssEntry {
+    /// Whether `self` ranks before an entry of priority `p` inserted at `seq`.
+    #[inline(always)]
+    fn beats(&self, p: i32, seq: u64) -> bool {
+        self.priority > p || (self.priority == p && self.seq < seq)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct TssTable {
+    key_len: usize,
+    groups: Vec<Option<Group>>,
+    /// Live groups, highest `max_priority` first.
+    order: Vec<u32>,
+    group_of_mask: HashMap<Box<[u8]>, u32>,
+    free_groups: Vec<u32>,
+    entries: Vec<TssEntry>,
+    next_seq: u64,
+}
+
+impl TssTable {
+    pub fn new(key_len: usize) -> TssTable {
+        TssTable {
+            key_len,
+            groups: Vec::new(),
+            order: Vec::new(),
+            group_of_mask: HashMap::new(),
+            free_groups: Vec::new(),
+            entries: Vec::new(),
+            next_seq: 0,
+        }
+    }
+
+    pub fn groups(&self) -> usize {
+        self.order.len()
+    }
+
+    #[inline]
+    fn entry(&self, row: u32) -> Option<&TssEntry> {
+        self.entries.get(row as usize)
+    }
+
+    /// The chain head for masked key `value` in group `g`.
+    fn head(&self, g: &Group, value: &[u8]) -> Option<u32> {
+        g.index.find(hash_bytes(value), |r| {
+            self.entry(r).is_some_and(|e| *e.value == *value)
+        })
+    }
+
+    #[inline]
+    pub fn lookup(&self, key: &[u8]) -> Option<u32> {
+        if key.len() != self.key_len {
+            return None;
+        }
+        let mut best: Option<(i32, u64, u32)> = None;
+        for &gi in &self.order {
+            let Some(g) = self.groups.get(gi as usize).and_then(Option::as_ref) else {
+                continue;
+            };
+            if let Some((bp, _, _)) = best {
+                if g.max_priority < bp {
+                    break;
+                }
+            }
+            let h = hash_masked(key, &g.mask);
+            let Some(mut r) = g.index.find(h, |r| {
+                self.entry(r)
+                    .is_some_and(|e| masked_eq(key, &g.mask, &e.value))
+            }) else {
+                continue;
+            };
+            while let Some(e) = self.entry(r) {
+                if let Some((bp, bs, _)) = best {
+                    if !e.beats(bp, bs) {
+                        break;
+                    }
+                }
+                if e.ranges.iter().all(|rc| rc.contains(key)) {
+                    best = Some((e.priority, e.seq, r));
+                    break;
+                }
+                r = e.next;
+            }
+        }
+        best.map(|(_, _, r)| r)
+    }
+
+    pub fn lookup_burst(&self, keys: &[&[u8]], out: &mut [Option<EntryHandle>]) {
+        for (o, k) in out.iter_mut().zip(keys) {
+            *o = self.lookup(k).map(EntryHandle);
+        }
+    }
+
+    pub fn find(&self, c: &Canon, priority: i32) -> Option<u32> {
+        let gi = *self.group_of_mask.get(&*c.mask)?;
+        let g = self.groups.get(gi as usize)?.as_ref()?;
+        let mut r = self.head(g, &c.value)?;
+        while let Some(e) = self.entry(r) {
+            if e.priority == priority && e.matches == c.matches {
+                return Some(r);
+            }
+            r = e.next;
+        }
+        None
+    }
+
+    fn resort(&mut self) {
+        let groups = &self.groups;
+        let prio = |g: &u32| {
+            groups
+                .get(*g as usize)
+                .and_then(Option::as_ref)
+                .map_or(i32::MIN, |g| g.max_priority)
+        };
+        self.order
+            .sort_by(|a, b| prio(b).cmp(&prio(a)).then(a.cmp(b)));
+    }
+
+    /// Adds row `row` (absent) with match `c`.
+    pub fn insert(&mut self, c: Canon, priority: i32, row: u32) {
+        let mut reorder = false;
+        let gi = match self.group_of_mask.get(&*c.mask) {
+            Some(&g) => g,
+            None => {
+                reorder = true;
+                let g = Group {
+                    mask: c.mask.clone().into_boxed_slice(),
+                    index: HashIndex::new(),
+                    priorities: BTreeMap::new(),
+                    max_priority: priority,
+                };
+                let gi = match self.free_groups.pop() {
+                    Some(gi) => {
+                        self.groups[gi as usize] = Some(g);
+                        gi
+                    }
+                    None => {
+                        self.groups.push(Some(g));
+                        (self.groups.len() - 1) as u32
+                    }
+                };
+                self.group_of_mask
+                    .insert(c.mask.clone().into_boxed_slice(), gi);
+                self.order.push(gi);
+                gi
+            }
+        };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if self.entries.len() <= row as usize {
+            self.entries.resize(row as usize + 1, TssEntry::default());
+        }
+        let h = hash_bytes(&c.value);
+        self.entries[row as usize] = TssEntry {
+            group: gi,
+            value: c.value.into_boxed_slice(),
+            ranges: c.ranges.into_boxed_slice(),
+            priority,
+            seq,
+            next: NIL,
+            matches: c.matches,
+        };
+        let Some(g) = self.groups[gi as usize].as_mut() else {
+            return;
+        };
+        let entries = &mut self.entries;
+        let value = entries[row as usize].value.clone();
+        match g.index.find(h, |r| {
+            entries.get(r as usize).is_some_and(|e| e.value == value)
+        }) {
+            None => {
+                let ents = &*entries;
+                g.index
+                    .insert(h, row, |r| hash_bytes(&ents[r as usize].value));
+            }
+            Some(head) if !entries[head as usize].beats(priority, seq) => {
+                entries[row as usize].next = head;
+                g.index.replace(h, |r| r == head, row);
+            }
+            Some(head) => {
+                // Walk to the last entry that still ranks before the new one.
+                let mut prev = head;
+                loop {
+                    let n = entries[prev as usize].next;
+                    if n == NIL || !entries[n as usize].beats(priority, seq) {
+                        break;
+                    }
+                    prev = n;
+                }
+                entries[row as usize].next = entries[prev as usize].next;
+                entries[prev as usize].next = row;
+            }
+        }
+        *g.priorities.entry(priority).or_insert(0) += 1;
+        if priority > g.max_priority {
+            g.max_priority = priority;
+            reorder = true;
+        }
+        if reorder {
+            self.resort();
+        }
+    }
+
+    /// Removes row `row` (present).
+    pub fn remove(&mut self, row: u32) {
+        let Some(e) = self.entries.get(row as usize) else {
+            return;
+        };
+        let (gi, priority, next) = (e.group, e.priority, e.next);
+        let value = e.value.clone();
+        let Some(g) = self.groups.get_mut(gi as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        let entries = &mut self.entries;
+        let h = hash_bytes(&value);
+        let Some(head) = g.index.find(h, |r| {
+            entries.get(r as usize).is_some_and(|e| e.value == value)
+        }) else {
+            return;
+        };
+        if head == row {
+            if next == NIL {
+                g.index.remove(h, |r| r == row);
+            } else {
+                g.index.replace(h, |r| r == row, next);
+            }
+        } else {
+            let mut prev = head;
+            while entries[prev as usize].next != row {
+                prev = entries[prev as usize].next;
+                if prev == NIL {
+                    return;
+                }
+            }
+            entries[prev as usize].next = next;
+        }
+        entries[row as usize] = TssEntry::default();
+        if let Some(c) = g.priorities.get_mut(&priority) {
+            *c -= 1;
+            if *c == 0 {
+                g.priorities.remove(&priority);
+            }
+        }
+        match g.priorities.keys().next_back().copied() {
+            None => {
+                let mask = g.mask.clone();
+                self.groups[gi as usize] = None;
+                self.group_of_mask.remove(&mask);
+                self.order.retain(|&x| x != gi);
+                self.free_groups.push(gi);
+            }
+            Some(m) if m != g.max_priority => {
+                g.max_priority = m;
+                self.resort();
+            }
+            Some(_) => {}
+        }
+    }
+
+    pub fn spec(&self, row: u32) -> (Vec<FieldMatch>, i32) {
+        self.entry(row)
+            .map(|e| (e.matches.clone(), e.priority))
+            .unwrap_or_default()
+    }
+
+    pub fn clear(&mut self) {
+        *self = TssTable::new(self.key_len);
+    }
+
+    pub fn memory_bytes(&self) -> usize {
+        let groups: usize = self
+            .groups
+            .iter()
+            .flatten()
+            .map(|g| {
+                std::mem::size_of::<Group>()
+                    + 2 * g.mask.len()
+                    + g.index.memory_bytes()
+                    + g.priorities.len() * 16
+            })
+            .sum();
+        let entries: usize = self
+            .entries
+            .iter()
+            .map(|e| {
+                std::mem::size_of::<TssEntry>()
+                    + e.value.len()
+                    + e.ranges.iter().map(|r| 2 * r.lo.len() + 24).sum::<usize>()
+                    + e.matches.capacity() * std::mem::size_of::<FieldMatch>()
+                    + e.matches
+                        .iter()
+                        .map(|m| match m {
+                            FieldMatch::Exact(v) | FieldMatch::Lpm { value: v, .. } => v.len(),
+                            FieldMatch::Ternary { value, mask } => value.len() + mask.len(),
+                            FieldMatch::Range { lo, hi } => lo.len() + hi.len(),
+                            FieldMatch::Any => 0,
+                        })
+                        .sum::<usize>()
+            })
+            .sum();
+        groups + entries + self.order.capacity() * 4
+    }
+}
