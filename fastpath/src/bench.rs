@@ -291,7 +291,24 @@ fn zipf_trace(n: usize, alpha: f64, len: usize, rng: &mut Rng) -> Vec<u32> {
         .collect()
 }
 
-pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport> {
+/// Generated traffic laid out contiguously, `size` bytes per packet.
+pub struct Trace {
+    pub buf: Vec<u8>,
+    pub size: usize,
+}
+
+impl Trace {
+    pub fn packets(&self) -> usize {
+        self.buf.len() / self.size.max(1)
+    }
+
+    pub fn packet(&self, i: usize) -> &[u8] {
+        &self.buf[i * self.size..(i + 1) * self.size]
+    }
+}
+
+/// Installs entries and generates the trace (everything but the measurement).
+pub fn prepare(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<Trace> {
     let mut seed = args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let flows: Vec<Vec<u8>> = (0..args.flows.max(1))
         .map(|_| flow_packet(&mut seed, args.pkt_size))
@@ -325,10 +342,17 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
     for &i in &order {
         buf.extend_from_slice(&flows[i as usize]);
     }
+    Ok(Trace { buf, size })
+}
+
+pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport> {
+    let trace = prepare(pipe, args)?;
+    let (buf, size) = (&trace.buf, trace.size);
+    let order_len = trace.packets();
     let mut out = Outputs::new();
     let burst = args.burst.max(1);
     // Warm up.
-    for i in 0..(order.len().min(1 << 14)) {
+    for i in 0..(order_len.min(1 << 14)) {
         out.clear();
         pipe.process(&buf[i * size..(i + 1) * size], 1, 1, &mut out);
     }
@@ -347,7 +371,7 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
             pipe.process(p, 1, now_ns, &mut out);
             forwarded += out.len() as u64;
             pos += 1;
-            if pos == order.len() {
+            if pos == order_len {
                 pos = 0;
             }
         }

@@ -14,7 +14,11 @@ fn programs() -> &'static Vec<(String, exo_p4::ir::Program)> {
         let mut files: Vec<PathBuf> = Vec::new();
         for dir in ["p4/tests/corpus", "fastpath/benches/p4"] {
             if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
-                files.extend(rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "p4")));
+                files.extend(
+                    rd.flatten()
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|x| x == "p4")),
+                );
             }
         }
         files.sort();
@@ -41,14 +45,20 @@ fn every_corpus_program_loads_on_the_engine() {
             failures.push(format!("{name}: {e}"));
         }
     }
-    assert!(programs().len() >= 40, "only {} programs compiled", programs().len());
+    assert!(
+        programs().len() >= 40,
+        "only {} programs compiled",
+        programs().len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn truncated_packets_never_panic() {
     for (_, ir) in programs() {
-        let Ok(mut p) = Pipeline::from_ir(ir) else { continue };
+        let Ok(mut p) = Pipeline::from_ir(ir) else {
+            continue;
+        };
         let mut out = Outputs::new();
         let pkt = valid_packet(7);
         for cut in 0..pkt.len() {
