@@ -6,6 +6,8 @@ use crate::layout::{scalar_slots, Layout};
 use crate::program::*;
 use exo_p4::ir::{self, CallTarget, ExprKind as K, Ty};
 use num_bigint::BigInt;
+#[allow(unused_imports)]
+use num_bigint::ToBigUint;
 use num_traits::{Signed, ToPrimitive};
 use std::collections::HashMap;
 
@@ -85,6 +87,7 @@ struct Compiler<'p> {
     l: Layout<'p>,
     next: u32,
     zero: Vec<(u32, u32)>,
+    meta_zero: Vec<(u32, u32)>,
     /// Storage of the architecture's shared values (hdr, meta, standard_metadata) by type id.
     roots: HashMap<u32, u32>,
     scopes: Vec<HashMap<String, (u32, Ty)>>,
@@ -115,6 +118,7 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
         l: Layout::new(prog),
         next: 0,
         zero: Vec::new(),
+        meta_zero: Vec::new(),
         roots: HashMap::new(),
         scopes: Vec::new(),
         tables: Vec::new(),
@@ -138,12 +142,12 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
     // Storage for every control and parser: package-slot blocks share the architecture's values.
     for p in &prog.parsers {
         let shared = slot_blocks.contains(&p.name.as_str());
-        let scope = c.block_storage(&p.params, &p.locals, shared)?;
+        let scope = c.block_storage(&p.params, &p.ctor_params, &p.locals, shared)?;
         c.control_scopes.insert(p.name.clone(), scope);
     }
     for ctl in &prog.controls {
         let shared = slot_blocks.contains(&ctl.name.as_str());
-        let scope = c.block_storage(&ctl.params, &ctl.locals, shared)?;
+        let scope = c.block_storage(&ctl.params, &ctl.ctor_params, &ctl.locals, shared)?;
         c.control_scopes.insert(ctl.name.clone(), scope);
     }
     // Functions (storage and bodies), then actions and tables.
@@ -273,19 +277,13 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
             }
         }
     }
-    let mut zero = std::mem::take(&mut c.zero);
-    zero.sort_unstable();
-    let mut merged: Vec<(u32, u32)> = Vec::new();
-    for (s, n) in zero {
-        match merged.last_mut() {
-            Some((ls, ln)) if *ls + *ln >= s => *ln = (*ln).max(s + n - *ls),
-            _ => merged.push((s, n)),
-        }
-    }
+    let merged = merge_ranges(std::mem::take(&mut c.zero));
+    let meta_zero = merge_ranges(std::mem::take(&mut c.meta_zero));
     Ok(CompiledProgram {
         ir: prog.clone(),
         phv_slots: c.next,
         zero: merged,
+        meta_zero,
         parser,
         verify,
         ingress,
@@ -337,6 +335,7 @@ impl<'p> Compiler<'p> {
                     let n = self.l.slots(ty);
                     if n > 0 {
                         self.zero.push((base, n));
+                        self.meta_zero.push((base, n));
                     }
                 }
             },
@@ -346,10 +345,17 @@ impl<'p> Compiler<'p> {
     fn block_storage(
         &mut self,
         params: &[ir::Param],
+        ctor_params: &[ir::Param],
         locals: &[ir::Local],
         shared: bool,
     ) -> R<HashMap<String, (u32, Ty)>> {
         let mut scope = HashMap::new();
+        // Constructor parameters: set per instance when it is applied, never zeroed.
+        for p in ctor_params {
+            let s = self.next;
+            self.next += self.l.slots(&p.ty);
+            scope.insert(p.name.clone(), (s, p.ty.clone()));
+        }
         for p in params {
             if matches!(p.ty, Ty::Extern { .. }) {
                 scope.insert(p.name.clone(), (u32::MAX, p.ty.clone()));
@@ -935,7 +941,7 @@ impl<'p> Compiler<'p> {
                 }
                 if let Ty::Bits { width, .. } = t {
                     if width > 128 {
-                        return unsupported(format!("arithmetic on a {width}-bit value (the engine evaluates expressions up to 128 bits)"));
+                        return unsupported(format!("a {width}-bit value used where a value of at most 128 bits is expected"));
                     }
                 }
                 E::Load(l)
@@ -951,6 +957,36 @@ impl<'p> Compiler<'p> {
                 }
             }
             K::Instance { .. } | K::DontCare => E::Const(0),
+            K::Slice { base, hi, lo } if scalar_width(&self.l, &base.ty) > 128 => {
+                E::WideSlice(Box::new(self.wexpr(base)?), *lo, mask(hi - lo + 1))
+            }
+            K::Cast { arg }
+                if scalar_width(&self.l, &arg.ty) > 128 && matches!(arg.ty, Ty::Bits { .. }) =>
+            {
+                E::WideSlice(Box::new(self.wexpr(arg)?), 0, mask(w))
+            }
+            K::Binary { op, lhs, rhs }
+                if matches!(lhs.ty, Ty::Bits { width, .. } if width > 128)
+                    && matches!(
+                        op,
+                        ir::BinOp::Eq
+                            | ir::BinOp::Ne
+                            | ir::BinOp::Lt
+                            | ir::BinOp::Le
+                            | ir::BinOp::Gt
+                            | ir::BinOp::Ge
+                    ) =>
+            {
+                let o = match op {
+                    ir::BinOp::Eq => Op::Eq,
+                    ir::BinOp::Ne => Op::Ne,
+                    ir::BinOp::Lt => Op::Lt,
+                    ir::BinOp::Le => Op::Le,
+                    ir::BinOp::Gt => Op::Gt,
+                    _ => Op::Ge,
+                };
+                E::WideCmp(o, Box::new(self.wexpr(lhs)?), Box::new(self.wexpr(rhs)?))
+            }
             K::Slice { base, hi, lo } => {
                 let b = self.expr(base)?;
                 E::Slice(Box::new(b), *lo, mask(hi - lo + 1))
@@ -1037,6 +1073,107 @@ impl<'p> Compiler<'p> {
             K::ActionRun { table } => E::ActionRun(self.table_idx(table)?),
             K::List { .. } => return unsupported("a list used as a scalar"),
             K::Call(call) => self.call_expr(call, &e.ty)?,
+        })
+    }
+
+    /// An expression of any width on the arbitrary-precision path.
+    fn wexpr(&mut self, e: &ir::Expr) -> R<WE> {
+        let w = scalar_width(&self.l, &e.ty);
+        if w <= 128 || !matches!(e.ty, Ty::Bits { .. }) {
+            let signed = is_signed(&self.l, &e.ty);
+            return Ok(WE::Narrow(Box::new(self.expr(e)?), w, signed));
+        }
+        Ok(match &e.kind {
+            K::Const { value } => {
+                let m = (num_bigint::BigUint::from(1u8) << w) - 1u8;
+                let v = if value.is_negative() {
+                    let modulus = num_bigint::BigInt::from(1u8) << w;
+                    ((value % &modulus) + &modulus)
+                        .to_biguint()
+                        .unwrap_or_default()
+                } else {
+                    value.to_biguint().unwrap_or_default()
+                };
+                WE::Const(v & m)
+            }
+            K::Var { .. } | K::Field { .. } | K::Index { .. } => {
+                let (l, _) = self.loc(e)?;
+                WE::Load(l, scalar_slots(w))
+            }
+            K::Cast { arg } => {
+                let aw = scalar_width(&self.l, &arg.ty);
+                if aw <= 128 {
+                    WE::Resize(
+                        Box::new(WE::Narrow(
+                            Box::new(self.expr(arg)?),
+                            aw,
+                            is_signed(&self.l, &arg.ty),
+                        )),
+                        w,
+                    )
+                } else {
+                    WE::Resize(Box::new(self.wexpr(arg)?), w)
+                }
+            }
+            K::Unary { op, arg } => {
+                let a = Box::new(self.wexpr(arg)?);
+                match op {
+                    ir::UnOp::BitNot => WE::Not(a, w),
+                    ir::UnOp::Neg => WE::Neg(a, w),
+                    ir::UnOp::Not => return unsupported("'!' on a wide value"),
+                }
+            }
+            K::Binary {
+                op: ir::BinOp::Concat,
+                lhs,
+                rhs,
+            } => {
+                let bw = scalar_width(&self.l, &rhs.ty);
+                WE::Concat(
+                    Box::new(self.wexpr(lhs)?),
+                    Box::new(self.wexpr(rhs)?),
+                    bw,
+                    w,
+                )
+            }
+            K::Binary {
+                op: op @ (ir::BinOp::Shl | ir::BinOp::Shr),
+                lhs,
+                rhs,
+            } => {
+                let o = if *op == ir::BinOp::Shl {
+                    Op::Shl
+                } else {
+                    Op::Shr
+                };
+                WE::Shift(o, Box::new(self.wexpr(lhs)?), Box::new(self.expr(rhs)?), w)
+            }
+            K::Binary { op, lhs, rhs } => {
+                let o = match op {
+                    ir::BinOp::Add => Op::Add,
+                    ir::BinOp::Sub => Op::Sub,
+                    ir::BinOp::Mul => Op::Mul,
+                    ir::BinOp::BitAnd => Op::And,
+                    ir::BinOp::BitOr => Op::Or,
+                    ir::BinOp::BitXor => Op::Xor,
+                    ir::BinOp::SatAdd => Op::SatAdd,
+                    ir::BinOp::SatSub => Op::SatSub,
+                    ir::BinOp::Div => Op::Div,
+                    ir::BinOp::Mod => Op::Mod,
+                    other => {
+                        return unsupported(format!(
+                            "operator {other:?} on values wider than 128 bits"
+                        ))
+                    }
+                };
+                WE::Bin(o, Box::new(self.wexpr(lhs)?), Box::new(self.wexpr(rhs)?), w)
+            }
+            K::Mux { cond, then, els } => WE::Mux(
+                Box::new(self.expr(cond)?),
+                Box::new(self.wexpr(then)?),
+                Box::new(self.wexpr(els)?),
+            ),
+            _ => return unsupported("this expression on values wider than 128 bits"),
         })
     }
 
@@ -1241,18 +1378,30 @@ impl<'p> Compiler<'p> {
 
     fn stmt(&mut self, s: &ir::Stmt) -> R<S> {
         Ok(match s {
+            ir::Stmt::Assign { lhs, rhs } if matches!(lhs.kind, K::Slice { .. }) => {
+                let K::Slice { base, hi, lo } = &lhs.kind else {
+                    return unsupported("slice");
+                };
+                let (dst, t) = self.loc(base)?;
+                if scalar_width(&self.l, &t) > 128 {
+                    return unsupported("assignment to a slice of a value wider than 128 bits");
+                }
+                S::SetSlice(dst, *lo, mask(hi - lo + 1), self.expr(rhs)?)
+            }
             ir::Stmt::Assign { lhs, rhs } => {
                 let (dst, t) = self.loc(lhs)?;
                 if is_scalar(&self.l, &t) {
                     let w = scalar_width(&self.l, &t);
                     if w > 128 {
-                        // Wide fields: only whole copies are supported.
-                        let (src, _) = self.loc(rhs)?;
-                        return Ok(S::Copy {
-                            dst,
-                            src,
-                            n: scalar_slots(w),
-                        });
+                        // Wide values: a plain copy, or the arbitrary-precision path.
+                        if let Ok((src, _)) = self.loc(rhs) {
+                            return Ok(S::Copy {
+                                dst,
+                                src,
+                                n: scalar_slots(w),
+                            });
+                        }
+                        return Ok(S::SetWide(dst, self.wexpr(rhs)?, scalar_slots(w)));
                     }
                     S::Set(dst, self.expr(rhs)?)
                 } else if let Ty::Varbit { max } = t {
@@ -1327,7 +1476,7 @@ impl<'p> Compiler<'p> {
                 let mut out = Vec::new();
                 let fields = self.l.fields(t);
                 if self.l.is_header(t) {
-                    out.push(S::SetValid(dst.clone(), true));
+                    out.push(S::SetValid(dst.clone(), true, self.l.slots(t)));
                 }
                 for ((off, f), e) in fields.iter().zip(elems) {
                     let fl = offset(dst.clone(), *off);
@@ -1512,7 +1661,8 @@ impl<'p> Compiler<'p> {
                     args.push(a.clone());
                 }
                 let args = self.args_for(&slots, &ps, &args)?;
-                Ok(S::ApplyBlock { block, args })
+                let ctor = self.ctor_values(name, &block_name)?;
+                Ok(S::ApplyBlock { block, args, ctor })
             }
             CallTarget::Builtin { method } => {
                 let recv = call
@@ -1538,7 +1688,7 @@ impl<'p> Compiler<'p> {
                                 stmts.push(S::UnionInvalidate { valids });
                             }
                         }
-                        stmts.push(S::SetValid(l, valid));
+                        stmts.push(S::SetValid(l, valid, self.l.slots(&t)));
                         Ok(S::Block(stmts))
                     }
                     "push_front" | "pop_front" => {
@@ -1682,6 +1832,44 @@ impl<'p> Compiler<'p> {
             }
             (t, m) => unsupported(format!("extern method {t}.{m}")),
         }
+    }
+
+    /// Constructor-parameter slots of a block and the values instance `inst` gives them.
+    fn ctor_values(&self, inst: &str, block: &str) -> R<Vec<(u32, u128)>> {
+        let prog = self.l.prog;
+        let Some(si) = prog.sub_instances.iter().find(|s| s.name == inst) else {
+            return Ok(Vec::new());
+        };
+        let params = prog
+            .controls
+            .iter()
+            .find(|c| c.name == block)
+            .map(|c| &c.ctor_params)
+            .or_else(|| {
+                prog.parsers
+                    .iter()
+                    .find(|p| p.name == block)
+                    .map(|p| &p.ctor_params)
+            });
+        let Some(params) = params else {
+            return Ok(Vec::new());
+        };
+        let scope = self.control_scopes.get(block);
+        let mut out = Vec::new();
+        for (p, a) in params.iter().zip(&si.args) {
+            let Some(&(slot, _)) = scope.and_then(|s| s.get(&p.name)) else {
+                continue;
+            };
+            let w = scalar_width(&self.l, &p.ty);
+            let v = match a {
+                ir::CtorArg::Int { value, .. } => const_bits(value, w),
+                ir::CtorArg::Bool { value } => u128::from(*value),
+                ir::CtorArg::Enum { member, .. } => self.enum_value(&p.ty, member),
+                _ => return unsupported(format!("constructor argument of {inst} for {}", p.name)),
+            };
+            out.push((slot, v));
+        }
+        Ok(out)
     }
 
     fn field_list_arg(&self, call: &ir::Call, i: usize) -> Option<u32> {
@@ -1830,6 +2018,19 @@ impl<'p> Compiler<'p> {
             other => unsupported(format!("extern function {other}")),
         }
     }
+}
+
+/// Sorts and coalesces (start, len) slot ranges.
+fn merge_ranges(mut v: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    v.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for (s, n) in v {
+        match merged.last_mut() {
+            Some((ls, ln)) if *ls + *ln >= s => *ln = (*ln).max(s + n - *ls),
+            _ => merged.push((s, n)),
+        }
+    }
+    merged
 }
 
 fn is_lookahead(e: &ir::Expr) -> bool {

@@ -4,6 +4,7 @@
 use crate::bits::{mask, read_bits, sext, write_bits};
 use crate::externs::{self, Meter};
 use crate::program::*;
+use num_bigint::BigUint;
 use std::collections::{HashMap, VecDeque};
 
 /// How a statement list ended.
@@ -84,6 +85,8 @@ pub struct Pkt {
     pub len: u64,
     /// Depth of nested block applications (bounded).
     pub depth: u32,
+    /// Set by `exit` (also inside actions run by tables): ends the current control block.
+    pub exit: bool,
 }
 
 impl Pkt {
@@ -103,6 +106,7 @@ impl Pkt {
             truncate: None,
             len: 0,
             depth: 0,
+            exit: false,
         }
     }
 
@@ -121,6 +125,7 @@ impl Pkt {
             truncate: None,
             len: 0,
             depth: 0,
+            exit: false,
         }
     }
 }
@@ -247,6 +252,117 @@ impl Exec<'_> {
                     & 0xffff_ffff
             }
             E::Call(c) => self.call(c),
+            E::WideCmp(op, a, b) => {
+                let x = self.eval_wide(a);
+                let y = self.eval_wide(b);
+                let r = match op {
+                    Op::Eq => x == y,
+                    Op::Ne => x != y,
+                    Op::Lt => x < y,
+                    Op::Le => x <= y,
+                    Op::Gt => x > y,
+                    _ => x >= y,
+                };
+                u128::from(r)
+            }
+            E::WideSlice(a, lo, m) => {
+                let x: BigUint = self.eval_wide(a) >> *lo;
+                low_u128(&x) & m
+            }
+        }
+    }
+
+    /// Evaluates a wide expression (arbitrary precision).
+    pub fn eval_wide(&mut self, e: &WE) -> BigUint {
+        let wmask = |w: u32| (BigUint::from(1u8) << w) - 1u8;
+        match e {
+            WE::Const(v) => v.clone(),
+            WE::Load(l, limbs) => {
+                let Some(s) = self.slot(l) else {
+                    return BigUint::default();
+                };
+                let mut v = BigUint::default();
+                for i in (0..*limbs as usize).rev() {
+                    v = (v << 128u32) | BigUint::from(self.pk.phv.get(s + i).copied().unwrap_or(0));
+                }
+                v
+            }
+            WE::Narrow(x, w, signed) => {
+                let v = self.eval(x);
+                if *signed && *w > 0 && (v >> (w - 1)) & 1 == 1 {
+                    // Negative: represent as a large two's complement number, masked by Resize.
+                    let neg = (!v & mask(*w)).wrapping_add(1) & mask(*w);
+                    let big = BigUint::from(1u8) << 1024u32;
+                    big - BigUint::from(neg)
+                } else {
+                    BigUint::from(v)
+                }
+            }
+            WE::Resize(x, w) => self.eval_wide(x) & wmask(*w),
+            WE::Not(x, w) => {
+                let m = wmask(*w);
+                (self.eval_wide(x) ^ &m) & m
+            }
+            WE::Neg(x, w) => {
+                let m = wmask(*w);
+                let v = self.eval_wide(x) & &m;
+                ((&m + 1u8) - v) & m
+            }
+            WE::Concat(a, b, bw, w) => {
+                let x = self.eval_wide(a);
+                let y = self.eval_wide(b) & wmask(*bw);
+                ((x << *bw) | y) & wmask(*w)
+            }
+            WE::Shift(op, a, n, w) => {
+                let x = self.eval_wide(a);
+                let k = self.eval(n).min(u128::from(*w)) as u32;
+                let r = if *op == Op::Shl { x << k } else { x >> k };
+                r & wmask(*w)
+            }
+            WE::Mux(c, a, b) => {
+                if self.eval(c) != 0 {
+                    self.eval_wide(a)
+                } else {
+                    self.eval_wide(b)
+                }
+            }
+            WE::Bin(op, a, b, w) => {
+                let m = wmask(*w);
+                let x = self.eval_wide(a) & &m;
+                let y = self.eval_wide(b) & &m;
+                let r = match op {
+                    Op::Add => x + y,
+                    Op::Sub => (x + (&m + 1u8)) - y,
+                    Op::Mul => x * y,
+                    Op::And => x & y,
+                    Op::Or => x | y,
+                    Op::Xor => x ^ y,
+                    Op::SatAdd => (x + y).min(m.clone()),
+                    Op::SatSub => {
+                        if x > y {
+                            x - y
+                        } else {
+                            BigUint::default()
+                        }
+                    }
+                    Op::Div => {
+                        if y == BigUint::default() {
+                            BigUint::default()
+                        } else {
+                            x / y
+                        }
+                    }
+                    Op::Mod => {
+                        if y == BigUint::default() {
+                            BigUint::default()
+                        } else {
+                            x % y
+                        }
+                    }
+                    _ => BigUint::default(),
+                };
+                r & m
+            }
         }
     }
 
@@ -425,8 +541,19 @@ impl Exec<'_> {
             if f != Flow::Next {
                 return f;
             }
+            if self.pk.exit {
+                return Flow::Exit;
+            }
         }
         Flow::Next
+    }
+
+    /// Runs a control block's body: `exit` ends it (and only it).
+    pub fn run_block(&mut self, ss: &[S]) -> Flow {
+        self.pk.exit = false;
+        let f = self.run(ss);
+        self.pk.exit = false;
+        f
     }
 
     fn copy_in(&mut self, args: &[Arg]) {
@@ -478,12 +605,40 @@ impl Exec<'_> {
                 let v = self.eval(e);
                 self.store(l, v);
             }
+            S::SetWide(l, e, limbs) => {
+                let mut v = self.eval_wide(e);
+                if let Some(s) = self.slot(l) {
+                    for i in 0..*limbs as usize {
+                        if let Some(x) = self.pk.phv.get_mut(s + i) {
+                            *x = low_u128(&v);
+                        }
+                        v >>= 128u32;
+                    }
+                }
+            }
+            S::SetSlice(l, lo, m, e) => {
+                let v = self.eval(e) & m;
+                let old = self.load(l);
+                self.store(l, (old & !(m << lo)) | (v << lo));
+            }
             S::Copy { dst, src, n } => {
                 if let (Some(d), Some(s)) = (self.slot(dst), self.slot(src)) {
                     copy_slots(&mut self.pk.phv, s, d, *n as usize);
                 }
             }
-            S::SetValid(l, v) => self.store(l, u128::from(*v)),
+            S::SetValid(l, v, n) => {
+                if let Some(s) = self.slot(l) {
+                    let was = self.pk.phv.get(s).copied().unwrap_or(0);
+                    if *v && was == 0 {
+                        if let Some(r) = self.pk.phv.get_mut(s..s + *n as usize) {
+                            r.fill(0);
+                        }
+                    }
+                    if let Some(x) = self.pk.phv.get_mut(s) {
+                        *x = u128::from(*v);
+                    }
+                }
+            }
             S::UnionInvalidate { valids } => {
                 for l in valids {
                     self.store(l, 0);
@@ -508,7 +663,10 @@ impl Exec<'_> {
                     return self.run(d);
                 }
             }
-            S::Exit => return Flow::Exit,
+            S::Exit => {
+                self.pk.exit = true;
+                return Flow::Exit;
+            }
             S::Return(v) => {
                 if let Some((e, slot)) = v {
                     let x = self.eval(e);
@@ -548,11 +706,16 @@ impl Exec<'_> {
                     return Flow::Exit;
                 }
             }
-            S::ApplyBlock { block, args } => {
+            S::ApplyBlock { block, args, ctor } => {
                 if self.pk.depth > 16 {
                     return Flow::Next;
                 }
                 self.pk.depth += 1;
+                for &(s, v) in ctor {
+                    if let Some(x) = self.pk.phv.get_mut(s as usize) {
+                        *x = v;
+                    }
+                }
                 let b = &self.p.blocks[*block as usize];
                 self.copy_in(args);
                 let flow = match &b.is_parser {
@@ -938,7 +1101,11 @@ impl Exec<'_> {
             }
             Ext::Resubmit(f) => self.pk.resubmit = Some(*f),
             Ext::Recirculate(f) => self.pk.recirculate = Some(*f),
-            Ext::Truncate(e) => self.pk.truncate = Some(self.eval(e) as u32),
+            Ext::Truncate(e) => {
+                // Called more than once, the smallest length wins.
+                let n = self.eval(e).min(u128::from(u32::MAX)) as u32;
+                self.pk.truncate = Some(self.pk.truncate.map_or(n, |m| m.min(n)));
+            }
             Ext::Log { fmt, args } => {
                 let vals: Vec<u128> = args.iter().map(|f| self.eval(&f.e)).collect();
                 let mut msg = String::new();
@@ -965,6 +1132,7 @@ impl Exec<'_> {
                     if let Some(s) = self.p.std_meta.egress_spec {
                         self.pk.phv[s as usize] = DROP_PORT;
                     }
+                    self.pk.exit = true;
                     return Flow::Exit;
                 }
             }
@@ -1090,6 +1258,14 @@ impl Exec<'_> {
             }
         }
     }
+}
+
+/// The low 128 bits of a big number.
+fn low_u128(v: &BigUint) -> u128 {
+    v.iter_u64_digits()
+        .take(2)
+        .enumerate()
+        .fold(0u128, |a, (i, d)| a | (u128::from(d) << (64 * i)))
 }
 
 /// The v1model port that means "drop".

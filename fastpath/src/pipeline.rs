@@ -285,29 +285,21 @@ impl Pipeline {
         ex.run_parser(&p.parser);
         let err = ex.pk.parser_error;
         Self::set_sm(ex.pk, sm.parser_error, err);
-        let _ = ex.run(&p.verify);
+        let _ = ex.run_block(&p.verify);
         if *has_i2e_clone {
             snapshot.copy_from_slice(&ex.pk.phv);
             *snapshot_cursor = ex.pk.cursor;
         }
-        let _ = ex.run(&p.ingress);
+        let _ = ex.run_block(&p.ingress);
 
         // Traffic manager.
-        if let Some(list) = pk.resubmit {
-            let preserved = preserved(p, pk, list);
-            passes.push_back(Pass {
-                data: pk.data.clone(),
-                port: pass.port,
-                instance_type: instance_type::RESUBMIT,
-                preserved,
-            });
-            return;
-        }
+        // As in simple_switch: ingress clones first, then resubmit, then multicast or unicast.
         if let Some((session, list)) = pk.clone_i2e {
             if let Some(cs) = st.clone_sessions.get(&session).cloned() {
                 let kept = preserved(p, pk, list);
                 for (port, rid) in session_ports(st, &cs) {
                     eg.phv.copy_from_slice(snapshot);
+                    reset_metadata(p, eg);
                     for &(s, v) in &kept {
                         if let Some(x) = eg.phv.get_mut(s as usize) {
                             *x = v;
@@ -331,6 +323,16 @@ impl Pipeline {
                     );
                 }
             }
+        }
+        if let Some(list) = pk.resubmit {
+            let preserved = preserved(p, pk, list);
+            passes.push_back(Pass {
+                data: pk.data.clone(),
+                port: pass.port,
+                instance_type: instance_type::RESUBMIT,
+                preserved,
+            });
+            return;
         }
         let mcast = Self::get_sm(pk, sm.mcast_grp);
         if mcast != 0 {
@@ -364,7 +366,17 @@ impl Pipeline {
         if spec == exec::DROP_PORT && sm.egress_spec.is_some() {
             return;
         }
-        egress(p, st, pk, passes, spec as u32, 0, None, now, out);
+        egress(
+            p,
+            st,
+            pk,
+            passes,
+            spec as u32,
+            0,
+            Some(instance_type::NORMAL),
+            now,
+            out,
+        );
     }
 }
 
@@ -382,6 +394,13 @@ fn preserved(p: &CompiledProgram, pk: &Pkt, list: Option<u32>) -> Vec<(u32, u128
         }
     }
     out
+}
+
+/// Zeroes every metadata field (not headers), as simple_switch does for clones.
+fn reset_metadata(p: &CompiledProgram, pk: &mut Pkt) {
+    for &(s, n) in &p.meta_zero {
+        exec::zero(&mut pk.phv, s, n);
+    }
 }
 
 fn session_ports(st: &State, cs: &exec::CloneSession) -> Vec<(u32, u32)> {
@@ -417,8 +436,9 @@ fn egress(
         pk.clone_e2e = None;
         pk.recirculate = None;
     }
-    // In egress, egress_spec starts as the port, so a drop is an explicit mark_to_drop.
-    Pipeline::set_sm(pk, sm.egress_spec, u128::from(port));
+    // As in simple_switch, egress_spec reads 0 in egress; mark_to_drop sets it to the drop port.
+    Pipeline::set_sm(pk, sm.egress_spec, 0);
+    Pipeline::set_sm(pk, sm.packet_length, pk.len.into());
     pk.out.clear();
     pk.now = now;
     let mut ex = Exec {
@@ -427,16 +447,22 @@ fn egress(
         pk,
         last_direct_colour: 0,
     };
-    let _ = ex.run(&p.egress);
+    let _ = ex.run_block(&p.egress);
     let dropped =
         sm.egress_spec.is_some() && Pipeline::get_sm(ex.pk, sm.egress_spec) == exec::DROP_PORT;
-    if let Some((session, _list)) = pk.clone_e2e.take() {
+    if let Some((session, list)) = pk.clone_e2e.take() {
         // The E2E clone runs egress again, from the state at the end of egress.
         if let Some(cs) = st.clone_sessions.get(&session).cloned() {
             if pk.depth < 4 {
                 for (cport, crid) in session_ports(st, &cs) {
                     let mut copy = Pkt::new(pk.phv.len());
                     copy.phv.copy_from_slice(&pk.phv);
+                    reset_metadata(p, &mut copy);
+                    for (s, v) in preserved(p, pk, list) {
+                        if let Some(x) = copy.phv.get_mut(s as usize) {
+                            *x = v;
+                        }
+                    }
                     copy.data.extend_from_slice(&pk.data);
                     copy.cursor = pk.cursor;
                     copy.len = pk.len;
@@ -466,9 +492,9 @@ fn egress(
         pk,
         last_direct_colour: 0,
     };
-    let _ = ex.run(&p.compute);
+    let _ = ex.run_block(&p.compute);
     ex.pk.out.clear();
-    let _ = ex.run(&p.deparser);
+    let _ = ex.run_block(&p.deparser);
     let start = pk.cursor.div_ceil(8).min(pk.data.len());
     if let Some(list) = pk.recirculate {
         let kept = preserved(p, pk, list);

@@ -53,6 +53,25 @@ pub enum Op {
     Ge,
 }
 
+/// An expression wider than 128 bits (the arbitrary-width slow path): evaluates to a `BigUint`
+/// masked to its width.
+#[derive(Clone, Debug)]
+pub enum WE {
+    Const(num_bigint::BigUint),
+    /// A value stored in `limbs` slots, least significant first.
+    Load(Loc, u32),
+    /// A narrow value, sign-extended from `from_w` when `signed`.
+    Narrow(Box<E>, u32, bool),
+    Bin(Op, Box<WE>, Box<WE>, u32),
+    Shift(Op, Box<WE>, Box<E>, u32),
+    Not(Box<WE>, u32),
+    Neg(Box<WE>, u32),
+    Concat(Box<WE>, Box<WE>, u32, u32),
+    /// Truncate or zero-extend to the width.
+    Resize(Box<WE>, u32),
+    Mux(Box<E>, Box<WE>, Box<WE>),
+}
+
 /// A scalar expression; evaluates to a `u128` masked to its width.
 #[derive(Clone, Debug)]
 pub enum E {
@@ -85,6 +104,10 @@ pub enum E {
     LastIndex(u32),
     /// A call that yields a value (functions, `lookahead`, `Checksum16.get`, ...).
     Call(Box<Call>),
+    /// Comparison of two wide values.
+    WideCmp(Op, Box<WE>, Box<WE>),
+    /// Low bits of a wide value: (value, lo, mask).
+    WideSlice(Box<WE>, u32, u128),
 }
 
 /// A composite value's location and its IR type (for validity-aware comparison and copies).
@@ -226,13 +249,18 @@ pub enum Arg {
 #[derive(Clone, Debug)]
 pub enum S {
     Set(Loc, E),
+    /// Assignment of a wide value to `limbs` slots.
+    SetWide(Loc, WE, u32),
+    /// Assignment to a slice `x[hi:lo] = e`: (location, lo, mask of the slice width).
+    SetSlice(Loc, u32, u128, E),
     /// Copy `n` slots (composite assignment).
     Copy {
         dst: Loc,
         src: Loc,
         n: u32,
     },
-    SetValid(Loc, bool),
+    /// Header validity; making an invalid header valid zeroes its `n` slots (BMv2 add_header).
+    SetValid(Loc, bool, u32),
     /// Invalidate every member of a header union except `keep` (slot offsets of their validity).
     UnionInvalidate {
         valids: Vec<Loc>,
@@ -258,6 +286,8 @@ pub enum S {
     ApplyBlock {
         block: u32,
         args: Vec<Arg>,
+        /// The instance's constructor arguments: (slot, value).
+        ctor: Vec<(u32, u128)>,
     },
     Extern(Box<Ext>),
 }
@@ -515,6 +545,8 @@ pub struct CompiledProgram {
     pub phv_slots: u32,
     /// Slot ranges zeroed at the start of every packet (metadata, locals, header validity).
     pub zero: Vec<(u32, u32)>,
+    /// Metadata slot ranges only (reset in clones and recirculated packets).
+    pub meta_zero: Vec<(u32, u32)>,
     pub parser: CParser,
     pub verify: Vec<S>,
     pub ingress: Vec<S>,

@@ -406,6 +406,33 @@ impl Pipeline {
         pburst: u64,
     ) -> Result<(), RuntimeError> {
         let i = self.instance(name)?;
+        // For a direct meter, `index` is the entry handle.
+        if let InstanceKind::DirectMeter { .. } = self.prog.instances[i].kind {
+            let t = self
+                .prog
+                .tables
+                .iter()
+                .position(|t| t.direct_meter == Some(i as u32))
+                .ok_or(RuntimeError::WrongKind(
+                    name.to_string(),
+                    "attached direct meter",
+                ))?;
+            let rt = &mut self.st.tables[t];
+            let cap = rt.table.capacity().max(rt.table.len());
+            if index as usize >= cap {
+                return Err(RuntimeError::Index {
+                    name: name.to_string(),
+                    index,
+                    size: cap,
+                });
+            }
+            if rt.direct_meters.len() <= index as usize {
+                rt.direct_meters
+                    .resize(index as usize + 1, crate::externs::Meter::default());
+            }
+            rt.direct_meters[index as usize].configure(cir, cburst, pir, pburst);
+            return Ok(());
+        }
         let m = &mut self.st.meters[i];
         let size = m.len();
         let x = m.get_mut(index as usize).ok_or(RuntimeError::Index {

@@ -674,6 +674,8 @@ pub struct SubInstance {
     pub name: String,
     /// The parser or control type it instantiates.
     pub block: String,
+    /// Constructor arguments, in the block's constructor-parameter order.
+    pub args: Vec<CtorArg>,
 }
 
 /// The top-level package instance: which parser/control fills which architecture slot.

@@ -777,11 +777,20 @@ impl<'a> Checker<'a, '_> {
                                 ),
                             );
                         }
-                        for a in &i.args {
-                            self.expr(&a.value, None);
+                        let mut args_ir = Vec::new();
+                        let ctor_params = ctor.unwrap_or(&[]);
+                        for (k, a) in i.args.iter().enumerate() {
+                            let pty = match ctor_params.get(k) {
+                                Some(p) => self.resolve_type(&p.ty),
+                                None => T::Unknown,
+                            };
+                            let x = self.expr(&a.value, Some(&pty));
+                            let x = self.coerce(x, &pty, a.value.span);
+                            args_ir.push(self.ctor_arg(&x, &a.value));
                         }
                         let _ = kind;
                         self.ir.sub_instances.push(ir::SubInstance {
+                            args: args_ir,
                             name: qname.clone(),
                             block: bname.clone(),
                         });
