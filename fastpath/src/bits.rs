@@ -29,6 +29,13 @@ pub fn read_bits(buf: &[u8], off: usize, w: u32) -> u128 {
     if off.is_multiple_of(8) && w.is_multiple_of(8) {
         let start = off / 8;
         let n = (w / 8) as usize;
+        // Fast path: one unaligned big-endian load when 16 bytes are readable.
+        if let Some(b16) = buf.get(start..start + 16) {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(b16);
+            let v = u128::from_be_bytes(a);
+            return if n >= 16 { v } else { v >> (128 - 8 * n) };
+        }
         if let Some(bytes) = buf.get(start..start + n) {
             let mut v = 0u128;
             for &b in bytes {
@@ -62,11 +69,8 @@ pub fn write_bits(buf: &mut [u8], off: usize, w: u32, v: u128) {
         let start = off / 8;
         let n = (w / 8) as usize;
         if let Some(bytes) = buf.get_mut(start..start + n) {
-            let mut x = v;
-            for b in bytes.iter_mut().rev() {
-                *b = x as u8;
-                x >>= 8;
-            }
+            let be = v.to_be_bytes();
+            bytes.copy_from_slice(&be[16 - n.min(16)..]);
             return;
         }
     }
