@@ -32,7 +32,8 @@ impl ExactTable {
         if key.len() != self.key_len {
             return None;
         }
-        self.index.find(hash_bytes(key), |i| bytes_eq(rows.fixed(i), key))
+        self.index
+            .find(hash_bytes(key), |i| bytes_eq(rows.fixed(i), key))
     }
 
     /// Three passes over each chunk of the burst: hash and prefetch the home buckets; read the
@@ -77,7 +78,8 @@ impl ExactTable {
     }
 
     pub fn remove(&mut self, rows: &Rows, key: &[u8]) -> Option<u32> {
-        self.index.remove(hash_bytes(key), |i| bytes_eq(rows.fixed(i), key))
+        self.index
+            .remove(hash_bytes(key), |i| bytes_eq(rows.fixed(i), key))
     }
 
     pub fn clear(&mut self) {

@@ -1,16 +1,24 @@
 //! Match tables for the ExoPlane fast path.
 //!
-//! [`Table::new`] picks a structure specialised to the key layout:
-//! - all fields exact: a bucketized hash index over a flat arena of fixed-stride rows
-//!   ([`exact`] module docs);
-//! - one LPM field, the others exact: a leaf-pushed multibit trie per exact part ([`lpm`]);
-//! - anything else (ternary, range, optional, or several LPM fields): priority-ordered tuple space
-//!   search ([`tss`]).
+//! [`Table::new`] picks a structure specialised to the key layout ([`Table::structure`]):
+//! - all fields exact: a bucketized hash index (64-byte buckets of 10 tagged slots, overflow
+//!   counts instead of tombstones) over a flat arena of fixed-stride rows (`src/exact.rs`,
+//!   `src/index.rs`);
+//! - one LPM field, the others exact: a leaf-pushed, path-compressed multibit trie (16-bit root,
+//!   then 4-bit strides, one cache line per node) per exact part (`src/lpm.rs`);
+//! - anything else (ternary, range, optional, LPM mixed with those, several LPM fields):
+//!   priority-ordered tuple space search with range checks after the hash probe (`src/tss.rs`).
 //!
 //! Contract: no I/O, no clock (callers pass `now_ns`), deterministic (fixed hash seed), and no
 //! operation panics on any input: bad entries are [`TableError`]s, bad keys and stale handles
 //! give `None`, `0` or empty values. Lookups allocate nothing. Entry data (key, action, action data,
-//! last-hit time) lives in one arena of rows; an [`EntryHandle`] is the row index.
+//! last-hit time) lives in one arena of rows; an [`EntryHandle`] is the row index, valid until
+//! the entry is deleted (then reused).
+//!
+//! Semantics: keys are canonical big-endian fields (see [`KeyLayout`]); a key with padding bits
+//! set matches nothing. LPM tables: longest prefix wins, priority is ignored. Tuple-space tables:
+//! larger priority wins, ties go to the entry inserted first. Entries are identified by their
+//! canonical match ([`FieldMatch`]), plus priority in tuple-space tables.
 
 #![deny(unsafe_code)]
 
@@ -94,7 +102,8 @@ impl Table {
             && fields
                 .iter()
                 .all(|f| matches!(f.kind, MatchKind::Exact | MatchKind::Lpm));
-        let engine = if all_exact {
+        // An over-long key refuses every entry (see `canon`); keep such a table allocation-free.
+        let engine = if all_exact || key_len > MAX_KEY_LEN {
             Engine::Exact(ExactTable::new(key_len))
         } else if lpm_only {
             Engine::Lpm(Box::new(LpmTable::new(fields.clone(), key_len, capacity)))

@@ -8,18 +8,25 @@
 //! Each trie has a root node of `2^R` slots (R = 16 for a single trie over a field of at least 16
 //! bits in a table of 16K+ entries, 8 otherwise, fewer for narrower fields), then nodes of stride 4:
 //! 16 `u32` slots, exactly one 64-byte cache line. IPv4 lookups read at most 5 lines (usually the
-//! 256 KiB root plus two nodes for a /24); IPv6 reads one line per 4 bits past the root, only as
-//! deep as the prefixes go. A slot holds either a child node or a leaf: the entry of the longest
-//! prefix covering that slot (leaf pushing), so a lookup never backtracks and reads no
-//! per-node best-match side table.
+//! 256 KiB root plus two nodes for a /24). A slot holds either a child node or a leaf: the entry
+//! of the longest prefix covering that slot (leaf pushing), so a lookup never backtracks and reads
+//! no per-node best-match side table.
+//!
+//! Path compression (LPM fields up to 128 bits): a node exists only where a prefix ends or paths
+//! branch; a chain of single-child levels is skipped by a child pointer flagged `SKIP`, whose
+//! target node records the key bits it stands for (a `u128` path and mask, checked in one xor)
+//! and the leaf to return when they differ. This keeps sparse IPv6 tables shallow and small.
+//! The key's LPM field is loaded once into a `u128`, so each level costs a shift and a load.
 //!
 //! # Updates
 //! Prefixes ending in a node are recorded in a map `(node, local length, local bits) -> entry`;
 //! each node also remembers the leaf it inherited from its ancestors. Inserting a prefix rewrites
 //! the slots it covers that hold a shorter leaf and pushes itself down into covered children whose
 //! inherited leaf is shorter; deleting restores the next-longer covering prefix of the same node
-//! (or the inherited leaf) the same way. Nodes left without prefixes and children are freed. The
-//! cost of an update is bounded by the subtree under the prefix.
+//! (or the inherited leaf) the same way. Inserting below a skipped chain splits it with a node at
+//! the level where the new path diverges (or the prefix ends); deleting frees nodes left without
+//! prefixes and children and splices out nodes left with a single child. The cost of an update is
+//! bounded by the subtree under the prefix.
 //!
 //! With exact fields, a [`HashIndex`] maps the exact part of the key to its trie.
 
@@ -35,10 +42,15 @@ use crate::EntryHandle;
 
 const NONE: u32 = 0;
 const CHILD: u32 = 1 << 31;
+/// With `CHILD`: the child sits deeper than the next level; check its `Skip` first.
+const SKIP: u32 = 1 << 30;
+const IDX: u32 = SKIP - 1;
 const NO_ROOT: u32 = u32::MAX;
 /// Stride of every non-root node.
 const STRIDE: u32 = 4;
 const FANOUT: usize = 1 << STRIDE;
+/// Keys walked in lockstep by `lookup_burst`.
+const BURST: usize = 32;
 
 #[derive(Clone, Copy, Debug)]
 #[repr(C, align(64))]
@@ -52,6 +64,21 @@ struct NodeMeta {
     parent_slot: u32,
     prefixes: u32,
     children: u32,
+    level: u32,
+}
+
+/// What a lookup needs to enter a node reached through a `SKIP` pointer.
+#[derive(Clone, Copy, Debug, Default)]
+struct Skip {
+    /// Key bits above the node's level (left-aligned), all that a key reaching it has; as two
+    /// words to keep the record at 24 bytes.
+    path_hi: u64,
+    path_lo: u64,
+    /// Bit position where the node's slots start; the pointer skips the bits from the end of
+    /// the parent's level up to here.
+    pos: u32,
+    /// The node's inherited leaf, returned when the skipped bits differ.
+    inherited: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +103,9 @@ pub(crate) struct LpmTable {
     exact_mask: Option<Box<[u8]>>,
     lines: Vec<Line>,
     meta: Vec<NodeMeta>,
+    /// Path compression is on (LPM field of at most 16 bytes); `skips` parallels `lines`.
+    compress: bool,
+    skips: Vec<Skip>,
     free_lines: Vec<u32>,
     free_roots: Vec<u32>,
     prefixes: HashMap<u64, u32>,
@@ -104,6 +134,52 @@ fn bits(b: &[u8], start: u32, n: u32) -> u32 {
 fn nibble(b: &[u8], start: u32) -> usize {
     let byte = b.get((start / 8) as usize).copied().unwrap_or(0);
     ((byte >> (4 - (start % 8))) & 0xF) as usize
+}
+
+/// The top `n` bits set.
+#[inline(always)]
+fn top_mask(n: u32) -> u128 {
+    match n {
+        0 => 0,
+        1..=127 => !0u128 << (128 - n),
+        _ => !0,
+    }
+}
+
+/// An LPM field of at most 16 bytes, left-aligned.
+#[inline(always)]
+fn field_u128(f: &[u8]) -> u128 {
+    match f.len() {
+        16 => {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(f);
+            u128::from_be_bytes(b)
+        }
+        4 => u128::from(u32::from_be_bytes([f[0], f[1], f[2], f[3]])) << 96,
+        _ => f
+            .iter()
+            .take(16)
+            .enumerate()
+            .fold(0u128, |a, (i, &b)| a | (u128::from(b) << (120 - 8 * i))),
+    }
+}
+
+impl Skip {
+    #[inline(always)]
+    fn path(&self) -> u128 {
+        (u128::from(self.path_hi) << 64) | u128::from(self.path_lo)
+    }
+
+    fn set_path(&mut self, p: u128) {
+        self.path_hi = (p >> 64) as u64;
+        self.path_lo = p as u64;
+    }
+
+    /// Whether key `k`, at bit position `from` after the parent's level, may enter the node.
+    #[inline(always)]
+    fn admits(&self, k: u128, from: u32) -> bool {
+        (k ^ self.path()) & (top_mask(self.pos) ^ top_mask(from)) == 0
+    }
 }
 
 #[inline(always)]
@@ -157,6 +233,8 @@ impl LpmTable {
             exact_mask,
             lines: Vec::new(),
             meta: Vec::new(),
+            compress: lpm_len <= 16,
+            skips: Vec::new(),
             free_lines: Vec::new(),
             free_roots: Vec::new(),
             prefixes: HashMap::new(),
@@ -169,11 +247,7 @@ impl LpmTable {
 
     /// The row's fixed part: the stored prefix length (with padding) and the canonical key.
     pub fn fixed_part(&self, c: &Canon) -> Vec<u8> {
-        let p = match c.matches.get(self.lpm_field) {
-            Some(FieldMatch::Lpm { prefix_len, .. }) => *prefix_len,
-            _ => 0,
-        };
-        let mut v = (p + self.pad).to_le_bytes().to_vec();
+        let mut v = self.lpm_bits(c).to_le_bytes().to_vec();
         v.extend_from_slice(&c.value);
         v
     }
@@ -256,11 +330,20 @@ impl LpmTable {
             None => {
                 self.lines.push(Line([NONE; FANOUT]));
                 self.meta.push(NodeMeta::default());
+                if self.compress {
+                    self.skips.push(Skip::default());
+                }
                 (self.lines.len() - 1) as u32
             }
         };
         self.lines[n as usize] = Line([fill; FANOUT]);
         self.meta[n as usize] = meta;
+        if let Some(sk) = self.skips.get_mut(n as usize) {
+            *sk = Skip {
+                inherited: meta.inherited,
+                ..Skip::default()
+            };
+        }
         n
     }
 
@@ -273,6 +356,9 @@ impl LpmTable {
                 self.lines
                     .resize(self.lines.len() + n, Line([NONE; FANOUT]));
                 self.meta.resize(self.meta.len() + n, NodeMeta::default());
+                if self.compress {
+                    self.skips.resize(self.lines.len(), Skip::default());
+                }
                 r
             }
         };
@@ -360,8 +446,36 @@ impl LpmTable {
             if pos >= self.total_bits {
                 return NONE;
             }
-            let node = (s & !CHILD) as usize;
+            let node = (s & IDX) as usize;
             s = self.lines.get(node).map_or(NONE, |l| l.0[nibble(f, pos)]);
+            pos += STRIDE;
+        }
+        s
+    }
+
+    /// `walk` for compressed tries, over the field loaded as a `u128`.
+    #[inline(always)]
+    fn walk128(&self, root: u32, k: u128) -> u32 {
+        let r = self.root_stride;
+        let idx = if r == 0 { 0 } else { (k >> (128 - r)) as usize };
+        let mut s = self.slot(root, idx);
+        let mut pos = r;
+        while s & CHILD != 0 {
+            let c = (s & IDX) as usize;
+            if s & SKIP != 0 {
+                let Some(sk) = self.skips.get(c) else {
+                    return NONE;
+                };
+                if !sk.admits(k, pos) {
+                    return sk.inherited;
+                }
+                pos = sk.pos;
+            }
+            if pos >= self.total_bits {
+                return NONE;
+            }
+            let nib = ((k >> (124 - pos)) & 0xF) as usize;
+            s = self.lines.get(c).map_or(NONE, |l| l.0[nib]);
             pos += STRIDE;
         }
         s
@@ -374,7 +488,12 @@ impl LpmTable {
         }
         let root = self.find_trie(key)?;
         let f = &key[self.lpm_off..self.lpm_off + self.lpm_len];
-        match self.walk(root, f) {
+        let l = if self.compress {
+            self.walk128(root, field_u128(f))
+        } else {
+            self.walk(root, f)
+        };
+        match l {
             NONE => None,
             l => Some(l - 1),
         }
@@ -382,17 +501,17 @@ impl LpmTable {
 
     /// Prefetches the root slots of every key first (the hash buckets, with exact fields),
     /// then walks.
+    /// With a single compressed trie, the keys of each chunk walk the trie in lockstep, one
+    /// level per round, prefetching the next node of every key before reading any, so up to 32
+    /// cache misses are in flight instead of one. Otherwise the root slots (or, with exact fields,
+    /// the hash buckets) are prefetched before walking key by key.
     pub fn lookup_burst(&self, keys: &[&[u8]], out: &mut [Option<EntryHandle>]) {
-        for (keys, out) in keys.chunks(32).zip(out.chunks_mut(32)) {
-            if self.exact_mask.is_none() && self.single_root != NO_ROOT {
-                for k in keys.iter().filter(|k| k.len() == self.key_len) {
-                    let f = &k[self.lpm_off..self.lpm_off + self.lpm_len];
-                    let idx = bits(f, 0, self.root_stride) as usize;
-                    if let Some(l) = self.lines.get(self.single_root as usize + idx / FANOUT) {
-                        prefetch(l);
-                    }
-                }
-            } else if let Some(m) = &self.exact_mask {
+        for (keys, out) in keys.chunks(BURST).zip(out.chunks_mut(BURST)) {
+            if self.compress && self.exact_mask.is_none() && self.single_root != NO_ROOT {
+                self.burst_lockstep(keys, out);
+                continue;
+            }
+            if let Some(m) = &self.exact_mask {
                 for k in keys.iter().filter(|k| k.len() == self.key_len) {
                     self.trie_index.prefetch(hash_masked(k, m));
                 }
@@ -403,57 +522,241 @@ impl LpmTable {
         }
     }
 
+    fn burst_lockstep(&self, keys: &[&[u8]], out: &mut [Option<EntryHandle>]) {
+        let n = keys.len().min(out.len()).min(BURST);
+        let r = self.root_stride;
+        let root = self.single_root as usize;
+        let mut kv = [0u128; BURST];
+        let mut slot = [NONE; BURST];
+        let mut pos = [0u32; BURST];
+        let mut idx = [0usize; BURST];
+        for i in 0..n {
+            if keys[i].len() == self.key_len {
+                kv[i] = field_u128(&keys[i][self.lpm_off..self.lpm_off + self.lpm_len]);
+                idx[i] = if r == 0 {
+                    0
+                } else {
+                    (kv[i] >> (128 - r)) as usize
+                };
+                if let Some(l) = self.lines.get(root + idx[i] / FANOUT) {
+                    prefetch(l);
+                }
+            }
+        }
+        for i in 0..n {
+            if keys[i].len() == self.key_len {
+                slot[i] = self.slot(root as u32, idx[i]);
+                pos[i] = r;
+                self.prefetch_child(slot[i]);
+            }
+        }
+        let mut active = true;
+        while active {
+            active = false;
+            for i in 0..n {
+                let s = slot[i];
+                if s & CHILD == 0 {
+                    continue;
+                }
+                let c = (s & IDX) as usize;
+                let mut p = pos[i];
+                let mut next = NONE;
+                let mut enter = true;
+                if s & SKIP != 0 {
+                    match self.skips.get(c) {
+                        Some(sk) if sk.admits(kv[i], p) => p = sk.pos,
+                        Some(sk) => {
+                            next = sk.inherited;
+                            enter = false;
+                        }
+                        None => enter = false,
+                    }
+                }
+                if enter && p < self.total_bits {
+                    let nib = ((kv[i] >> (124 - p)) & 0xF) as usize;
+                    next = self.lines.get(c).map_or(NONE, |l| l.0[nib]);
+                    self.prefetch_child(next);
+                    active |= next & CHILD != 0;
+                }
+                slot[i] = if enter && p >= self.total_bits {
+                    NONE
+                } else {
+                    next
+                };
+                pos[i] = p + STRIDE;
+            }
+        }
+        for i in 0..n {
+            out[i] = match slot[i] {
+                NONE => None,
+                l => Some(EntryHandle(l - 1)),
+            };
+        }
+    }
+
+    #[inline(always)]
+    fn prefetch_child(&self, s: u32) {
+        if s & CHILD != 0 {
+            let c = (s & IDX) as usize;
+            if let Some(l) = self.lines.get(c) {
+                prefetch(l);
+            }
+            if s & SKIP != 0 {
+                if let Some(sk) = self.skips.get(c) {
+                    prefetch(sk);
+                }
+            }
+        }
+    }
+
     // ----- updates -----
 
-    /// The node where prefix `p` of field bits `f` ends, creating the path when `create`.
-    fn descend(&mut self, root: u32, f: &[u8], target: u32, create: bool) -> Option<u32> {
+    /// Level holding bit `b` (at or past the root's bits).
+    fn level_of_bit(&self, b: u32) -> u32 {
+        if b < self.root_stride {
+            0
+        } else {
+            1 + (b - self.root_stride) / STRIDE
+        }
+    }
+
+    fn set_inherited(&mut self, n: u32, v: u32) {
+        self.meta[n as usize].inherited = v;
+        if let Some(sk) = self.skips.get_mut(n as usize) {
+            sk.inherited = v;
+        }
+    }
+
+    /// Points slot `slot` of `parent` at `child`, flagging a skip when levels are jumped.
+    fn link(&mut self, parent: u32, slot: usize, child: u32) {
+        let pl = self.meta[parent as usize].level;
+        let cl = self.meta[child as usize].level;
+        let flag = if cl > pl + 1 { SKIP } else { 0 };
+        self.set_slot(parent, slot, CHILD | flag | child);
+        let m = &mut self.meta[child as usize];
+        m.parent = parent;
+        m.parent_slot = slot as u32;
+        let to = self.level_start(cl);
+        if let Some(sk) = self.skips.get_mut(child as usize) {
+            sk.pos = to;
+        }
+    }
+
+    /// Slot index of node `node` (at level `lv`) that field `f` selects.
+    #[inline]
+    fn slot_index(&self, lv: u32, f: &[u8]) -> usize {
+        bits(f, self.level_start(lv), self.level_stride(lv)) as usize
+    }
+
+    /// The node at level `dt` on the path of `f` (`k`: the same as a `u128`), creating it (and
+    /// splitting a skipped chain) when missing.
+    fn descend_create(&mut self, root: u32, f: &[u8], k: u128, dt: u32) -> u32 {
         let mut node = root;
-        for d in 0..target {
-            let idx = bits(f, self.level_start(d), self.level_stride(d)) as usize;
+        loop {
+            let lv = self.meta[node as usize].level;
+            if lv >= dt {
+                return node;
+            }
+            let idx = self.slot_index(lv, f);
             let s = self.slot(node, idx);
-            node = if s & CHILD != 0 {
-                s & !CHILD
-            } else if create {
-                let child = self.alloc_node(
+            if s & CHILD == 0 {
+                let level = if self.compress { dt } else { lv + 1 };
+                let c = self.alloc_node(
                     s,
                     NodeMeta {
                         inherited: s,
-                        parent: node,
-                        parent_slot: idx as u32,
-                        prefixes: 0,
-                        children: 0,
+                        level,
+                        ..NodeMeta::default()
                     },
                 );
-                self.set_slot(node, idx, CHILD | child);
+                let start = self.level_start(level);
+                if let Some(sk) = self.skips.get_mut(c as usize) {
+                    sk.set_path(k & top_mask(start));
+                }
+                self.link(node, idx, c);
                 self.meta[node as usize].children += 1;
-                child
+                node = c;
+                continue;
+            }
+            let c = s & IDX;
+            if !self.compress {
+                node = c;
+                continue;
+            }
+            let lc = self.meta[c as usize].level;
+            let skipped = top_mask(self.level_start(lc)) & !top_mask(self.level_start(lv + 1));
+            let diff = (k ^ self.skips[c as usize].path()) & skipped;
+            let split = if diff == 0 {
+                dt
             } else {
-                return None;
+                self.level_of_bit(diff.leading_zeros()).min(dt)
             };
+            if split >= lc {
+                node = c;
+                continue;
+            }
+            // A node at `split` between `node` and `c`, inheriting what `c` inherits (nothing
+            // ends on the skipped levels).
+            let inh = self.meta[c as usize].inherited;
+            let m = self.alloc_node(
+                inh,
+                NodeMeta {
+                    inherited: inh,
+                    level: split,
+                    children: 1,
+                    ..NodeMeta::default()
+                },
+            );
+            let start = self.level_start(split);
+            self.skips[m as usize].set_path(k & top_mask(start));
+            self.link(node, idx, m);
+            let c_idx = ((self.skips[c as usize].path() >> (124 - start)) & 0xF) as usize;
+            self.link(m, c_idx, c);
+            node = m;
         }
-        Some(node)
+    }
+
+    /// The existing node at level `dt` on the path of `f`.
+    fn locate_node(&self, root: u32, f: &[u8], k: u128, dt: u32) -> Option<u32> {
+        let mut node = root;
+        loop {
+            let lv = self.meta.get(node as usize)?.level;
+            if lv == dt {
+                return Some(node);
+            }
+            if lv > dt {
+                return None;
+            }
+            let s = self.slot(node, self.slot_index(lv, f));
+            if s & CHILD == 0 {
+                return None;
+            }
+            let c = s & IDX;
+            if s & SKIP != 0 {
+                let sk = self.skips.get(c as usize)?;
+                if !sk.admits(k, self.level_start(lv + 1)) {
+                    return None;
+                }
+            }
+            node = c;
+        }
+    }
+
+    fn lpm_bits(&self, c: &Canon) -> u32 {
+        let p = match c.matches.get(self.lpm_field) {
+            Some(FieldMatch::Lpm { prefix_len, .. }) => *prefix_len,
+            _ => 0,
+        };
+        p + self.pad
     }
 
     /// The stored row whose match equals `c`.
     pub fn find(&self, c: &Canon) -> Option<u32> {
-        let p = match c.matches.get(self.lpm_field) {
-            Some(FieldMatch::Lpm { prefix_len, .. }) => *prefix_len,
-            _ => 0,
-        } + self.pad;
+        let p = self.lpm_bits(c);
         let root = self.find_trie(&c.value)?;
         let f = c.value.get(self.lpm_off..self.lpm_off + self.lpm_len)?;
         let (d, l) = self.locate(p);
-        let mut node = root;
-        for lev in 0..d {
-            let s = self.slot(
-                node,
-                bits(f, self.level_start(lev), self.level_stride(lev)) as usize,
-            );
-            if s & CHILD == 0 {
-                return None;
-            }
-            node = s & !CHILD;
-        }
+        let node = self.locate_node(root, f, field_u128(f), d)?;
         let v = bits(f, self.level_start(d), l);
         self.prefixes.get(&prefix_key(node, l, v)).copied()
     }
@@ -468,9 +771,7 @@ impl LpmTable {
         };
         let root = self.find_or_create_trie(key);
         let (d, l) = self.locate(p);
-        let Some(node) = self.descend(root, f, d, true) else {
-            return;
-        };
+        let node = self.descend_create(root, f, field_u128(f), d);
         let s = self.level_stride(d);
         let v = bits(f, self.level_start(d), l);
         self.prefixes.insert(prefix_key(node, l, v), row);
@@ -480,7 +781,7 @@ impl LpmTable {
         for idx in lo..lo + (1usize << (s - l)) {
             let cur = self.slot(node, idx);
             if cur & CHILD != 0 {
-                self.push_down(rows, cur & !CHILD, e, p);
+                self.push_down(rows, cur & IDX, e, p);
             } else if cur == NONE || Self::prefix_len_of(rows, cur) < p {
                 self.set_slot(node, idx, e);
             }
@@ -494,10 +795,10 @@ impl LpmTable {
             if inh != NONE && Self::prefix_len_of(rows, inh) >= p {
                 continue;
             }
-            self.meta[n as usize].inherited = e;
+            self.set_inherited(n, e);
             for s in self.lines[n as usize].0.iter_mut() {
                 if *s & CHILD != 0 {
-                    stack.push(*s & !CHILD);
+                    stack.push(*s & IDX);
                 } else if *s == inh {
                     *s = e;
                 }
@@ -511,10 +812,10 @@ impl LpmTable {
             if self.meta[n as usize].inherited != e {
                 continue;
             }
-            self.meta[n as usize].inherited = r;
+            self.set_inherited(n, r);
             for s in self.lines[n as usize].0.iter_mut() {
                 if *s & CHILD != 0 {
-                    stack.push(*s & !CHILD);
+                    stack.push(*s & IDX);
                 } else if *s == e {
                     *s = r;
                 }
@@ -534,7 +835,7 @@ impl LpmTable {
             return;
         };
         let (d, l) = self.locate(p);
-        let Some(node) = self.descend(root, f, d, false) else {
+        let Some(node) = self.locate_node(root, f, field_u128(f), d) else {
             return;
         };
         let s = self.level_stride(d);
@@ -552,22 +853,35 @@ impl LpmTable {
         for idx in lo..lo + (1usize << (s - l)) {
             let cur = self.slot(node, idx);
             if cur & CHILD != 0 {
-                self.pull_up(cur & !CHILD, e, r);
+                self.pull_up(cur & IDX, e, r);
             } else if cur == e {
                 self.set_slot(node, idx, r);
             }
         }
         self.meta[node as usize].prefixes -= 1;
         let mut n = node;
-        while n != root
-            && self.meta[n as usize].prefixes == 0
-            && self.meta[n as usize].children == 0
-        {
+        while n != root {
             let m = self.meta[n as usize];
-            self.set_slot(m.parent, m.parent_slot as usize, m.inherited);
-            self.meta[m.parent as usize].children -= 1;
-            self.free_lines.push(n);
-            n = m.parent;
+            if m.prefixes > 0 || m.children >= 2 {
+                break;
+            }
+            if m.children == 0 {
+                self.set_slot(m.parent, m.parent_slot as usize, m.inherited);
+                self.meta[m.parent as usize].children -= 1;
+                self.free_lines.push(n);
+                n = m.parent;
+            } else {
+                // One child and nothing ending here: splice the node out (compressed tries).
+                if !self.compress {
+                    break;
+                }
+                let Some(&only) = self.lines[n as usize].0.iter().find(|s| **s & CHILD != 0) else {
+                    break;
+                };
+                self.link(m.parent, m.parent_slot as usize, only & IDX);
+                self.free_lines.push(n);
+                break;
+            }
         }
         let rm = self.meta[root as usize];
         if rm.prefixes == 0 && rm.children == 0 {
@@ -586,6 +900,7 @@ impl LpmTable {
     pub fn memory_bytes(&self) -> usize {
         self.lines.capacity() * std::mem::size_of::<Line>()
             + self.meta.capacity() * std::mem::size_of::<NodeMeta>()
+            + self.skips.capacity() * std::mem::size_of::<Skip>()
             + self.free_lines.capacity() * 4
             + self.free_roots.capacity() * 4
             // hashbrown: one control byte per bucket, plus the (key, value) pair

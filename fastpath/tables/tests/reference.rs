@@ -464,6 +464,11 @@ proptest! {
     }
 
     #[test]
+    fn lpm_wide_uncompressed(seed in any::<u64>(), ops in 1..120usize) {
+        run_case(&[(MatchKind::Lpm, 140), (MatchKind::Exact, 3)], Structure::Lpm, seed, ops);
+    }
+
+    #[test]
     fn lpm_odd_width(seed in any::<u64>(), ops in 1..120usize) {
         run_case(&[(MatchKind::Lpm, 13)], Structure::Lpm, seed, ops);
     }

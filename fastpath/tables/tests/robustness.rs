@@ -182,6 +182,19 @@ fn zero_width_and_huge_layouts() {
     assert_eq!(t.lookup(&[0; 8]), None);
     let mut t = Table::new(layout(&[(MatchKind::Lpm, u32::MAX)]), usize::MAX);
     assert!(is_bad(t.insert(spec(vec![FieldMatch::Any]))));
+    let mut t = Table::new(
+        layout(&[(MatchKind::Exact, u32::MAX), (MatchKind::Lpm, 8)]),
+        1,
+    );
+    assert!(is_bad(
+        t.insert(spec(vec![FieldMatch::Exact(vec![]), FieldMatch::Any]))
+    ));
+}
+
+#[test]
+fn tables_can_be_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Table>();
 }
 
 fn arb_bytes() -> impl Strategy<Value = Vec<u8>> {
