@@ -1,0 +1,53 @@
+// Longest-prefix match on a 32-bit key.
+#include <core.p4>
+#include <v1model.p4>
+
+header k_t {
+    bit<32> dst;
+    bit<8>  nh;
+}
+
+struct headers_t {
+    k_t k;
+}
+
+struct meta_t { }
+
+parser P(packet_in pkt, out headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+    state start {
+        pkt.extract(hdr.k);
+        transition accept;
+    }
+}
+
+control VC(inout headers_t hdr, inout meta_t meta) { apply { } }
+
+control IG(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+    action set_nh(bit<8> nh) {
+        hdr.k.nh = nh;
+    }
+    action no_route() {
+        hdr.k.nh = 0xFF;
+    }
+    table routes {
+        key = { hdr.k.dst : lpm; }
+        actions = { set_nh; no_route; }
+        default_action = no_route();
+    }
+    apply {
+        routes.apply();
+        sm.egress_spec = 1;
+    }
+}
+
+control EG(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) { apply { } }
+
+control CC(inout headers_t hdr, inout meta_t meta) { apply { } }
+
+control DP(packet_out pkt, in headers_t hdr) {
+    apply {
+        pkt.emit(hdr.k);
+    }
+}
+
+V1Switch(P(), VC(), IG(), EG(), CC(), DP()) main;
