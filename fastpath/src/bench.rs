@@ -357,6 +357,7 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
         pipe.process(&buf[i * size..(i + 1) * size], 1, 1, &mut out);
     }
     let mut lat = Vec::with_capacity(1 << 20);
+    let mut batch = crate::pipeline::Batch::with_capacity(burst);
     let mut packets = 0u64;
     let mut forwarded = 0u64;
     let start = Instant::now();
@@ -365,16 +366,17 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
     let deadline = args.seconds.max(0.01);
     loop {
         let t0 = Instant::now();
+        batch.clear();
         for _ in 0..burst {
-            out.clear();
-            let p = &buf[pos * size..(pos + 1) * size];
-            pipe.process(p, 1, now_ns, &mut out);
-            forwarded += out.len() as u64;
+            batch.push(&buf[pos * size..(pos + 1) * size], 1);
             pos += 1;
             if pos == order_len {
                 pos = 0;
             }
         }
+        out.clear();
+        pipe.process_batch(&batch, now_ns, &mut out);
+        forwarded += out.len() as u64;
         let dt = t0.elapsed();
         now_ns += dt.as_nanos() as u64;
         packets += burst as u64;

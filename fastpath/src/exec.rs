@@ -87,6 +87,9 @@ pub struct Pkt {
     pub depth: u32,
     /// Set by `exit` (also inside actions run by tables): ends the current control block.
     pub exit: bool,
+    /// Set when a parser operation inside an expression fails (`lookahead` past the end): the
+    /// parser stops at once, as on a failed extract.
+    pub reject: bool,
 }
 
 impl Pkt {
@@ -107,6 +110,7 @@ impl Pkt {
             len: 0,
             depth: 0,
             exit: false,
+            reject: false,
         }
     }
 
@@ -126,6 +130,7 @@ impl Pkt {
             len: 0,
             depth: 0,
             exit: false,
+            reject: false,
         }
     }
 }
@@ -395,8 +400,10 @@ impl Exec<'_> {
                 let avail = self.pk.data.len() * 8;
                 let at = self.pk.cursor + *skip as usize;
                 if at + *width as usize > avail {
+                    // As a failed extract: the parser stops here and nothing is assigned.
                     self.pk.parser_error = self.p.error_code(ERR_PACKET_TOO_SHORT);
-                    // Reads past the end are zero, as BMv2 does for lookahead.
+                    self.pk.reject = true;
+                    return 0;
                 }
                 match into {
                     None => read_bits(&self.pk.data, at, *width),
@@ -544,6 +551,9 @@ impl Exec<'_> {
             if self.pk.exit {
                 return Flow::Exit;
             }
+            if self.pk.reject {
+                return Flow::Reject;
+            }
         }
         Flow::Next
     }
@@ -603,6 +613,9 @@ impl Exec<'_> {
         match s {
             S::Set(l, e) => {
                 let v = self.eval(e);
+                if self.pk.reject {
+                    return Flow::Reject;
+                }
                 self.store(l, v);
             }
             S::SetWide(l, e, limbs) => {
@@ -1190,6 +1203,13 @@ impl Exec<'_> {
 
     /// Runs a parser from `start`; true if it accepted.
     pub fn run_parser(&mut self, p: &CParser) -> bool {
+        self.pk.reject = false;
+        let ok = self.run_parser_inner(p);
+        self.pk.reject = false;
+        ok
+    }
+
+    fn run_parser_inner(&mut self, p: &CParser) -> bool {
         let _ = self.run(&p.init);
         let mut state = p.start as usize;
         let mut steps = 0u32;
@@ -1220,6 +1240,9 @@ impl Exec<'_> {
                     };
                     for (i, (e, _)) in keys.iter().enumerate() {
                         vals[i] = self.eval(e);
+                    }
+                    if self.pk.reject {
+                        return false;
                     }
                     let mut chosen = None;
                     'cases: for (set, next) in cases {

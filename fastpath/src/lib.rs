@@ -18,4 +18,4 @@ pub mod program;
 pub mod runtime;
 pub mod stf;
 
-pub use pipeline::{OutPacket, Outputs, Pipeline};
+pub use pipeline::{Batch, OutPacket, Outputs, Pipeline};

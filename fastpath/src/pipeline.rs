@@ -69,6 +69,41 @@ impl Outputs {
     }
 }
 
+/// A burst of received packets as plain byte slices (AF_XDP frames, DPDK mbuf data, pcap
+/// records...) with their ingress ports.
+#[derive(Debug, Default)]
+pub struct Batch<'a> {
+    pub packets: Vec<&'a [u8]>,
+    pub ports: Vec<u32>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn with_capacity(n: usize) -> Batch<'a> {
+        Batch {
+            packets: Vec::with_capacity(n),
+            ports: Vec::with_capacity(n),
+        }
+    }
+
+    pub fn push(&mut self, data: &'a [u8], port: u32) {
+        self.packets.push(data);
+        self.ports.push(port);
+    }
+
+    pub fn clear(&mut self) {
+        self.packets.clear();
+        self.ports.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.packets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.packets.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PipelineError {
     #[error(transparent)]
@@ -219,6 +254,14 @@ impl Pipeline {
                 break;
             }
             self.ingress_pass(pass, now, out);
+        }
+    }
+
+    /// Processes a burst: every packet of `batch` in order, all at time `now` (the clock is
+    /// read once per burst by the caller). Outputs of all packets are appended to `out`.
+    pub fn process_batch(&mut self, batch: &Batch<'_>, now: u64, out: &mut Outputs) {
+        for (data, port) in batch.packets.iter().zip(batch.ports.iter()) {
+            self.process(data, *port, now, out);
         }
     }
 

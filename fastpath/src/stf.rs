@@ -532,9 +532,10 @@ impl Runner<'_> {
         if let Some(eq) = rest.iter().position(|t| *t == "=") {
             rest.truncate(eq);
         }
+        // The action is the first token with a '(' that is not a key such as `h.isValid():1`.
         let ai = rest
             .iter()
-            .position(|t| t.contains('('))
+            .position(|t| t.contains('(') && !t.contains("():"))
             .ok_or("add needs ACTION(ARGS)")?;
         let action_str = rest[ai..].join(" ");
         let (action, a) = parse_action(&action_str)?;
