@@ -1284,13 +1284,13 @@ impl<'p> Compiler<'p> {
             _ if is_scalar(&self.l, &e.ty) || matches!(e.ty, Ty::Bits { .. }) => {
                 let w = scalar_width(&self.l, &e.ty);
                 if w > 128 {
-                    return unsupported(
-                        "a field wider than 128 bits in a hash/checksum/digest list",
-                    );
+                    let (l, t) = self.loc(e)?;
+                    return self.flatten_loc(l, &t, out);
                 }
                 out.push(DataField {
                     e: self.expr(e)?,
                     width: w,
+                    multi: None,
                 });
                 Ok(())
             }
@@ -1302,14 +1302,21 @@ impl<'p> Compiler<'p> {
     }
 
     fn flatten_loc(&mut self, l: Loc, t: &Ty, out: &mut Vec<DataField>) -> R<()> {
+        if let Ty::Varbit { max } = t {
+            out.push(DataField {
+                e: E::Load(l.clone()),
+                width: *max,
+                multi: Some((l, true)),
+            });
+            return Ok(());
+        }
         if is_scalar(&self.l, t) || matches!(t, Ty::Bits { .. }) {
             let w = scalar_width(&self.l, t);
-            if w > 128 {
-                return unsupported("a field wider than 128 bits in a hash/checksum/digest list");
-            }
+            let multi = (w > 128).then(|| (l.clone(), false));
             out.push(DataField {
                 e: E::Load(l),
                 width: w,
+                multi,
             });
             return Ok(());
         }

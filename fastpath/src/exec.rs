@@ -757,8 +757,33 @@ impl Exec<'_> {
         let mut fields = std::mem::take(&mut self.st.scratch_fields);
         fields.clear();
         for f in data {
-            let v = self.eval(&f.e);
-            fields.push((v, f.width));
+            match &f.multi {
+                None => {
+                    let v = self.eval(&f.e);
+                    fields.push((v, f.width));
+                }
+                Some((l, varbit)) => {
+                    // Limbs are stored least significant first; pack most significant first.
+                    let Some(s) = self.slot(l) else { continue };
+                    let (first, bits) = if *varbit {
+                        (
+                            s + 1,
+                            (self.pk.phv.get(s).copied().unwrap_or(0) as u32).min(f.width),
+                        )
+                    } else {
+                        (s, f.width)
+                    };
+                    let limbs = bits.div_ceil(128) as usize;
+                    for i in (0..limbs).rev() {
+                        let w = if i == limbs - 1 {
+                            bits - 128 * i as u32
+                        } else {
+                            128
+                        };
+                        fields.push((self.pk.phv.get(first + i).copied().unwrap_or(0), w));
+                    }
+                }
+            }
         }
         let mut buf = std::mem::take(&mut self.st.scratch);
         externs::pack_bits(&fields, &mut buf);

@@ -123,6 +123,9 @@ pub struct Composite {
 pub struct DataField {
     pub e: E,
     pub width: u32,
+    /// A varbit (`true`: `e` loads its length and the limbs follow) or a value wider than 128
+    /// bits (`false`: `width` bits in limbs from this location), packed limb by limb.
+    pub multi: Option<(Loc, bool)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,7 +12,8 @@
 //! `value_set_add NAME VALUE [MASK]`, `meter_config NAME INDEX CIR CBURST PIR PBURST`.
 //! Table, action and field names match by suffix.
 //!
-//! STF priorities follow BMv2: a smaller number wins.
+//! STF priorities: a larger number wins (p4c's runner hands BMv2 `10000 - priority`, BMv2
+//! preferring smaller values), as the tables do.
 
 use crate::exec::CloneSession;
 use crate::pipeline::{Outputs, Pipeline};
@@ -518,10 +519,8 @@ impl Runner<'_> {
             .into_iter()
             .map(|v| v.unwrap_or(KeyValue::Any))
             .collect();
-        // BMv2: smaller priority numbers win; the tables prefer larger ones.
-        let prio = priority.map_or(0, |p| {
-            (i32::MAX as i64 - p).clamp(i32::MIN as i64, i32::MAX as i64) as i32
-        });
+        // A larger STF priority wins, as in the tables.
+        let prio = priority.map_or(0, |p| p.clamp(0, i32::MAX as i64) as i32);
         Ok((keys, prio))
     }
 
