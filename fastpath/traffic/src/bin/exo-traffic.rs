@@ -121,7 +121,8 @@ struct StatsArgs {
 fn trace_config(src: &Source) -> Result<TraceConfig> {
     let mut cfg = match (&src.scenario, &src.apps) {
         (Some(path), _) => {
-            let s = exo_scenario::Scenario::load(path)?;
+            // ScenarioError's message already names its cause.
+            let s = exo_scenario::Scenario::load(path).map_err(|e| anyhow::anyhow!("{e}"))?;
             config::from_scenario(&s)
         }
         (None, Some(spec)) => {
@@ -159,8 +160,16 @@ fn entries(cfg: &TraceConfig, dir: &PathBuf, cached_keys: u64) -> Result<()> {
     Ok(())
 }
 
-fn main() -> Result<()> {
-    match Cli::parse().cmd {
+fn main() {
+    // Errors are for people: one line with its causes, no backtrace.
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("exo-traffic: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.cmd {
         Cmd::Gen(a) => {
             let mut cfg = trace_config(&a.source)?;
             if let Some(p) = a.packets {
