@@ -21,7 +21,10 @@ fn ir_matches_golden() {
         let src = root.join("corpus").join(format!("{name}.p4"));
         let out = compile_file(&src, &CompileOptions::default());
         let Some(ir) = out.ir.as_ref() else {
-            problems.push(format!("{name}: does not compile:\n{}", out.render_diagnostics()));
+            problems.push(format!(
+                "{name}: does not compile:\n{}",
+                out.render_diagnostics()
+            ));
             continue;
         };
         let got = ir.to_json() + "\n";
@@ -45,7 +48,10 @@ fn ir_matches_golden() {
                 std::fs::create_dir_all(golden.parent().expect("dir")).expect("create golden dir");
                 std::fs::write(&golden, &got).expect("write golden");
                 if existing.is_err() && !update {
-                    problems.push(format!("{name}: golden was missing; wrote {}", golden.display()));
+                    problems.push(format!(
+                        "{name}: golden was missing; wrote {}",
+                        golden.display()
+                    ));
                 }
             }
         }
