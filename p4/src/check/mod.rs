@@ -8,6 +8,7 @@
 
 mod decls;
 mod expr;
+mod instantiate;
 mod stmt;
 mod table;
 pub(crate) mod types;
@@ -24,8 +25,12 @@ pub fn check(prog: &ast::Program, diags: &mut Diagnostics) -> Option<ir::Program
         let before = diags.error_count();
         let mut c = Checker::new(diags);
         c.program(prog);
-        let ir = c.finish();
-        (diags.error_count() == before).then_some(ir)
+        let mut ir = c.finish();
+        if diags.error_count() != before {
+            return None;
+        }
+        instantiate::instantiate(&mut ir);
+        Some(ir)
     })
 }
 
