@@ -1899,7 +1899,21 @@ impl<'p> Compiler<'p> {
             }
         };
         match name {
-            "mark_to_drop" => ext(Ext::MarkToDrop),
+            "mark_to_drop" => match call.args.first() {
+                // The argument may be a sub-control's own copy of standard_metadata.
+                Some(a) => {
+                    let (l, t) = self.loc(a)?;
+                    let f = |n: &str| self.l.field(&t, n).map(|(o, _)| offset(l.clone(), o));
+                    ext(Ext::MarkToDrop {
+                        egress_spec: f("egress_spec"),
+                        mcast_grp: f("mcast_grp"),
+                    })
+                }
+                None => ext(Ext::MarkToDrop {
+                    egress_spec: None,
+                    mcast_grp: None,
+                }),
+            },
             "verify" => {
                 let cond = self.expr(&self.arg(call, 0)?)?;
                 let err = match &self.arg(call, 1)?.kind {

@@ -1117,12 +1117,25 @@ impl Exec<'_> {
                     fields,
                 });
             }
-            Ext::MarkToDrop => {
-                if let Some(s) = self.p.std_meta.egress_spec {
-                    self.pk.phv[s as usize] = DROP_PORT;
+            Ext::MarkToDrop {
+                egress_spec,
+                mcast_grp,
+            } => {
+                match egress_spec {
+                    Some(l) => self.store(l, DROP_PORT),
+                    None => {
+                        if let Some(s) = self.p.std_meta.egress_spec {
+                            self.pk.phv[s as usize] = DROP_PORT;
+                        }
+                    }
                 }
-                if let Some(s) = self.p.std_meta.mcast_grp {
-                    self.pk.phv[s as usize] = 0;
+                match mcast_grp {
+                    Some(l) => self.store(l, 0),
+                    None => {
+                        if let Some(s) = self.p.std_meta.mcast_grp {
+                            self.pk.phv[s as usize] = 0;
+                        }
+                    }
                 }
             }
             Ext::Clone {

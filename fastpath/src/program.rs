@@ -368,7 +368,12 @@ pub enum Ext {
         receiver: E,
         data: Vec<DataField>,
     },
-    MarkToDrop,
+    /// `mark_to_drop(sm)`: the argument's egress_spec and mcast_grp (the architecture's own
+    /// standard_metadata for the argument-less form).
+    MarkToDrop {
+        egress_spec: Option<Loc>,
+        mcast_grp: Option<Loc>,
+    },
     Clone {
         i2e: bool,
         session: E,
