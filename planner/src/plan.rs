@@ -500,7 +500,7 @@ pub fn plan(s: &Scenario, opts: PlanOptions<'_>) -> Result<PlanOutput, PlanError
         Err(e) => (Vec::new(), Some(e)),
     };
     let merge_ms = t1.elapsed().as_secs_f64() * 1e3;
-    let device_configs = device_configs(&rack, &allocation);
+    let device_configs = device_configs(&rack, &apps, &allocation);
     Ok(PlanOutput {
         allocation,
         merged,
@@ -687,6 +687,7 @@ pub fn merge_all(
             .map(|(la, ap)| MergeApp {
                 name: &la.app.name,
                 ast: &la.ast,
+                ir: &la.ir,
                 slots: slots(la),
                 traffic_class: la.profile.traffic_class.clone(),
                 union_key: ap.union_key.clone(),
@@ -708,8 +709,29 @@ pub fn merge_all(
     Ok(out)
 }
 
+/// Per app: its block names -> their instance paths in the merged programs, so that the
+/// control plane can find `NatIngress.nat_inbound` as `ExoIngress.exo_nat.app.nat_inbound`.
+fn block_paths(apps: &[LoadedApp]) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for la in apps {
+        let blocks: serde_json::Map<String, serde_json::Value> = slots(la)
+            .into_iter()
+            .zip(merge::instance_paths(&la.app.name))
+            .filter(|(b, _)| !b.is_empty())
+            .map(|(b, p)| (b, serde_json::Value::String(p)))
+            .collect();
+        m.insert(la.app.name.clone(), serde_json::Value::Object(blocks));
+    }
+    serde_json::Value::Object(m)
+}
+
 /// Per-device configuration: the switch's device map and sizes, each external's share.
-fn device_configs(rack: &Rack, a: &Allocation) -> Vec<(String, serde_json::Value)> {
+fn device_configs(
+    rack: &Rack,
+    apps: &[LoadedApp],
+    a: &Allocation,
+) -> Vec<(String, serde_json::Value)> {
+    let blocks = block_paths(apps);
     let mut map = Vec::new();
     for app in &a.apps {
         let pool: Vec<&ExternalInstance> = app
@@ -741,8 +763,9 @@ fn device_configs(rack: &Rack, a: &Allocation) -> Vec<(String, serde_json::Value
             "ir": "merged_switch.ir.json",
             "p4info": "merged_switch.p4info.json",
             "pktgen_port": a.pktgen_port,
+            "blocks": blocks,
             "flow_managers": a.apps.iter().filter(|x| x.flow_manager_entries > 0).map(|x| serde_json::json!({
-                "app": x.name, "table": format!("exo_{0}_Ingress.exo_fm", x.name),
+                "app": x.name, "table": merge::flow_manager_table(&x.name),
                 "entries": x.flow_manager_entries, "idle_timeout_s": 2.0,
             })).collect::<Vec<_>>(),
             "device_map": map,
@@ -767,6 +790,7 @@ fn device_configs(rack: &Rack, a: &Allocation) -> Vec<(String, serde_json::Value
                 "p4info": "merged_external.p4info.json",
                 "apps": apps,
                 "replicas": a.replicas,
+                "blocks": blocks,
             }),
         ));
     }

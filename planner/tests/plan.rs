@@ -90,7 +90,7 @@ fn plans_merge_and_check_for_both_roles() {
     let fm = sw
         .tables
         .iter()
-        .find(|t| t.name == "exo_flows_Ingress.exo_fm")
+        .find(|t| t.name == exo_planner::merge::flow_manager_table("flows"))
         .expect("flow manager table");
     assert!(fm.support_timeout);
     assert_eq!(fm.size, Some(flows.flows_on_switch));
