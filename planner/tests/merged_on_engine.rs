@@ -179,8 +179,6 @@ fn pin_flow(m: &mut Pipeline, app: &str, uk: &[String], p: &[u8], done: &mut Vec
     }
 }
 
-/// A sub-control that calls `mark_to_drop(sm)` on its `inout standard_metadata_t sm`.
-
 /// Runs `app`'s STF files against the merged program `role` and the app alone; returns how
 /// many packets were compared. On the switch, the flows of the app's packets are put into
 /// its flow manager (if it has one) before they are sent.
