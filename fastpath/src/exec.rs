@@ -618,17 +618,6 @@ impl Exec<'_> {
                 }
                 self.store(l, v);
             }
-            S::SetWide(l, e, limbs) => {
-                let mut v = self.eval_wide(e);
-                if let Some(s) = self.slot(l) {
-                    for i in 0..*limbs as usize {
-                        if let Some(x) = self.pk.phv.get_mut(s + i) {
-                            *x = low_u128(&v);
-                        }
-                        v >>= 128u32;
-                    }
-                }
-            }
             S::SetSlice(l, lo, m, e) => {
                 let v = self.eval(e) & m;
                 let old = self.load(l);
@@ -650,11 +639,6 @@ impl Exec<'_> {
                     if let Some(x) = self.pk.phv.get_mut(s) {
                         *x = u128::from(*v);
                     }
-                }
-            }
-            S::UnionInvalidate { valids } => {
-                for l in valids {
-                    self.store(l, 0);
                 }
             }
             S::If(c, a, b) => {
@@ -680,6 +664,36 @@ impl Exec<'_> {
                 self.pk.exit = true;
                 return Flow::Exit;
             }
+            S::Apply(t) => {
+                self.apply_table(*t as usize);
+            }
+            S::Extern(x) => return self.ext(x),
+            _ => return self.stmt_cold(s),
+        }
+        Flow::Next
+    }
+
+    /// The statements that are rare on the fast path, kept out of [`Exec::stmt`] so that its
+    /// frame stays small.
+    #[inline(never)]
+    fn stmt_cold(&mut self, s: &S) -> Flow {
+        match s {
+            S::SetWide(l, e, limbs) => {
+                let mut v = self.eval_wide(e);
+                if let Some(s) = self.slot(l) {
+                    for i in 0..*limbs as usize {
+                        if let Some(x) = self.pk.phv.get_mut(s + i) {
+                            *x = low_u128(&v);
+                        }
+                        v >>= 128u32;
+                    }
+                }
+            }
+            S::UnionInvalidate { valids } => {
+                for l in valids {
+                    self.store(l, 0);
+                }
+            }
             S::Return(v) => {
                 if let Some((e, slot)) = v {
                     let x = self.eval(e);
@@ -694,9 +708,6 @@ impl Exec<'_> {
                     copy_slots(&mut self.pk.phv, s, *dst as usize, *n as usize);
                 }
                 return Flow::Return;
-            }
-            S::Apply(t) => {
-                self.apply_table(*t as usize);
             }
             S::CallAction { action, args } => {
                 let a = &self.p.actions[*action as usize];
@@ -748,7 +759,7 @@ impl Exec<'_> {
                     return flow;
                 }
             }
-            S::Extern(x) => return self.ext(x),
+            _ => {}
         }
         Flow::Next
     }
