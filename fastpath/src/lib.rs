@@ -4,7 +4,8 @@
 //! operations with specialised tables; [`pipeline::Pipeline`] then processes packets with v1model
 //! semantics as BMv2's simple_switch defines them. The core is sans-I/O: it takes bytes and
 //! `now`, never reads a clock, a socket or a file, and allocates nothing per packet once its
-//! buffers are warm. [`runtime`] is the control-plane API; [`stf`] runs STF tests.
+//! buffers are warm. [`runtime`] is the control-plane API; [`stf`] runs STF tests; [`trace_cmd`] is
+//! `exo-fastpath trace`, the traffic tools of `exo-traffic`.
 #![deny(unsafe_code)]
 
 pub mod bench;
@@ -17,5 +18,6 @@ pub mod pipeline;
 pub mod program;
 pub mod runtime;
 pub mod stf;
+pub mod trace_cmd;
 
 pub use pipeline::{Batch, OutPacket, Outputs, Pipeline};

@@ -25,6 +25,9 @@ enum Cmd {
     },
     /// Measure the engine alone on generated traffic (see docs/benchmarks.md).
     Bench(exo_fastpath::bench::BenchArgs),
+    /// Traces for the apps: generate (gen), write their entries (entries), union-key CDF (stats).
+    #[command(subcommand)]
+    Trace(exo_fastpath::trace_cmd::TraceCmd),
 }
 
 /// Loads a program: a `.p4` file through the frontend, or an IR JSON file.
@@ -78,6 +81,7 @@ fn run(cli: Cli) -> Result<bool> {
                 Ok(false)
             }
         }
+        Cmd::Trace(cmd) => exo_fastpath::trace_cmd::run(&cmd).map(|()| true),
         Cmd::Bench(args) => {
             let mut pipe = load(&args.program, &args.include)?;
             let report = exo_fastpath::bench::run(&mut pipe, &args)?;

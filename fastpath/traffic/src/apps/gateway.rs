@@ -1,8 +1,9 @@
 //! The data-centre gateway apps (paper Table 1): VPN gateway, NAT, ACL, UnivMon.
 
+use super::expect::{Expected, FiveTuple, Rewrite};
 use super::{
-    addr, eth, host_mac, ipv4, public_addr, tcp, udp, unique_endpoint, AppSpace, Lines, Mac, Shape,
-    H16, H32, PORT_HOSTS, PORT_UPLINK, SWITCH_MAC, UPLINK_MAC,
+    addr, eth, host_mac, ipv4, public_addr, tcp, to_hosts, to_uplink, udp, unique_endpoint, v4,
+    AppSpace, Lines, Mac, Shape, H16, H32, PORT_HOSTS, PORT_UPLINK, SWITCH_MAC, UPLINK_MAC,
 };
 use crate::wire::{Encap, Ipv4, Transport};
 use std::io;
@@ -19,6 +20,8 @@ use std::io;
 pub const VPN_TENANTS: u64 = 1024;
 const GW_VTEP: u32 = addr(203, 0, 113, 1);
 const VNI_BASE: u32 = 5000;
+/// The next hop of decapsulated packets, on the hosts' side.
+const VPN_NEXT_HOP: [u8; 6] = [0x02, 0, 0, 0, 0x07, 0x02];
 
 fn vpn_tenant(s: &AppSpace, j: u64) -> u32 {
     (s.bits(j, 1) % VPN_TENANTS) as u32
@@ -78,7 +81,6 @@ pub(crate) fn vpn_packet(s: &AppSpace, i: u64) -> Shape {
 }
 
 pub(crate) fn vpn_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result<()> {
-    let next_hop = [0x02, 0, 0, 0, 0x07, 0x02];
     for t in 0..VPN_TENANTS as u32 {
         out.line(format_args!(
             "add vpn_encap onprem_prefix:{}/24 encap(tenant:{}, vni:{}, local_vtep:{}, remote_vtep:{}, port:{}, src_mac:{}, dst_mac:{})",
@@ -103,10 +105,33 @@ pub(crate) fn vpn_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result<()> {
             t + 1,
             PORT_HOSTS,
             Mac(SWITCH_MAC),
-            Mac(next_hop)
+            Mac(VPN_NEXT_HOP)
         ))?;
     }
     Ok(())
+}
+
+pub(crate) fn vpn_expected(s: &AppSpace, i: u64) -> Expected {
+    let t = vpn_tenant(s, i >> 1);
+    if i & 1 == 0 {
+        Expected {
+            ingress_port: PORT_UPLINK,
+            egress: Some(to_hosts(VPN_NEXT_HOP)),
+            rewrite: Rewrite::VxlanDecap,
+            counter: Some(t + 1),
+        }
+    } else {
+        Expected {
+            ingress_port: PORT_HOSTS,
+            egress: Some(to_uplink()),
+            rewrite: Rewrite::VxlanEncap {
+                vni: VNI_BASE + t,
+                local_vtep: v4(GW_VTEP),
+                remote_vtep: v4(tenant_site_vtep(t)),
+            },
+            counter: Some(t + 1),
+        }
+    }
 }
 
 // ---- nat ------------------------------------------------------------------------------------
@@ -191,6 +216,31 @@ pub(crate) fn nat_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result<()> {
     Ok(())
 }
 
+pub(crate) fn nat_expected(s: &AppSpace, i: u64) -> Expected {
+    let k = nat_conn(s, i >> 1);
+    let (ingress_port, egress, to) = if i & 1 == 0 {
+        (
+            PORT_UPLINK,
+            to_hosts(host_mac(k.private)),
+            (k.client, k.cport, k.private, k.pport),
+        )
+    } else {
+        (PORT_HOSTS, to_uplink(), (k.vip, k.vport, k.client, k.cport))
+    };
+    Expected {
+        ingress_port,
+        egress: Some(egress),
+        rewrite: Rewrite::Nat(FiveTuple {
+            src: v4(to.0),
+            dst: v4(to.2),
+            protocol: k.proto,
+            sport: to.1,
+            dport: to.3,
+        }),
+        counter: None,
+    }
+}
+
 // ---- acl ------------------------------------------------------------------------------------
 //
 // Flow i: connection c = i >> 1, direction i & 1 (0 request to the service, 1 reply).
@@ -199,8 +249,11 @@ pub(crate) fn nat_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result<()> {
 // c % 100 == 7 to 443/tcp are pinned as denied in acl_flow (their requests are dropped).
 
 pub const ACL_TENANTS: u32 = 200;
+/// The next hop of requests to the services.
+const ACL_HOSTS_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x20, 0x01];
 
 pub(crate) struct AclConn {
+    pub tenant: u32,
     pub client: u32,
     pub cport: u16,
     pub service: u32,
@@ -218,6 +271,7 @@ pub(crate) fn acl_conn(s: &AppSpace, c: u64) -> AclConn {
         _ => (6, 22),
     };
     AclConn {
+        tenant,
         client,
         cport,
         service: addr(10, 20, tenant as u8, 1 + ((r >> 32) % 254) as u8),
@@ -257,7 +311,7 @@ pub(crate) fn acl_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result<()> {
         "add acl_route dst_prefix:0x0a140000/16 route(port:{}, src_mac:{}, dst_mac:{})",
         PORT_HOSTS,
         Mac(SWITCH_MAC),
-        Mac([0x02, 0, 0, 0, 0x20, 0x01])
+        Mac(ACL_HOSTS_MAC)
     ))?;
     out.line(format_args!(
         "add acl_route dst_prefix:0x00000000/0 route(port:{}, src_mac:{}, dst_mac:{})",
@@ -315,6 +369,28 @@ pub(crate) fn acl_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result<()> {
     Ok(())
 }
 
+pub(crate) fn acl_expected(s: &AppSpace, i: u64) -> Expected {
+    let c = i >> 1;
+    let k = acl_conn(s, c);
+    let request = i & 1 == 0;
+    // The rules permit 443/tcp and 53/udp both ways; acl_flow pins the requests of some
+    // connections as denied (their replies still match the rules).
+    let permitted =
+        matches!((k.proto, k.sport), (6, 443) | (17, 53)) && !(request && acl_pinned_deny(c, &k));
+    Expected {
+        ingress_port: if request { PORT_UPLINK } else { PORT_HOSTS },
+        egress: permitted.then(|| {
+            if request {
+                to_hosts(ACL_HOSTS_MAC)
+            } else {
+                to_uplink()
+            }
+        }),
+        rewrite: Rewrite::Route,
+        counter: (!permitted).then_some(k.tenant),
+    }
+}
+
 // ---- univmon --------------------------------------------------------------------------------
 //
 // Flow i: a unique public source endpoint to a random public destination, TCP or UDP, on a
@@ -353,4 +429,13 @@ pub(crate) fn univmon_entries(_s: &AppSpace, out: &mut Lines<'_>) -> io::Result<
         Mac(SWITCH_MAC),
         Mac(UPLINK_MAC)
     ))
+}
+
+pub(crate) fn univmon_expected(_s: &AppSpace, _i: u64) -> Expected {
+    Expected {
+        ingress_port: PORT_UPLINK,
+        egress: Some(to_uplink()),
+        rewrite: Rewrite::Route,
+        counter: None,
+    }
 }

@@ -1,8 +1,10 @@
 //! The data-centre leaf apps (paper Table 2): per-VM NAT, stateful firewall, SYN proxy, NetCache.
 
+use super::expect::{CachedKey, Expected, FiveTuple, Rewrite};
 use super::{
-    addr, eth, host_mac, ipv4, public_addr, tcp, udp, unique_endpoint, AppSpace, Lines, Mac,
-    PacketCtx, Shape, H16, H32, PORT_HOSTS, PORT_UPLINK, SWITCH_MAC, UPLINK_MAC,
+    addr, eth, host_mac, ipv4, public_addr, tcp, to_hosts, to_uplink, udp, unique_endpoint, v4,
+    AppSpace, Lines, Mac, PacketCtx, Shape, H16, H32, PORT_HOSTS, PORT_UPLINK, SWITCH_MAC,
+    UPLINK_MAC,
 };
 use crate::wire::{Encap, Transport};
 use std::io;
@@ -98,11 +100,43 @@ pub(crate) fn vm_nat_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result<()
     Ok(())
 }
 
+pub(crate) fn vm_nat_expected(s: &AppSpace, i: u64) -> Expected {
+    let k = vm_mapping(s, i >> 1);
+    let (ingress_port, egress, to) = if i & 1 == 0 {
+        (
+            PORT_HOSTS,
+            to_uplink(),
+            (k.public, k.pubport, k.remote, k.rport),
+        )
+    } else {
+        (
+            PORT_UPLINK,
+            to_hosts(host_mac(k.private)),
+            (k.remote, k.rport, k.private, k.pport),
+        )
+    };
+    Expected {
+        ingress_port,
+        egress: Some(egress),
+        rewrite: Rewrite::Nat(FiveTuple {
+            src: v4(to.0),
+            dst: v4(to.2),
+            protocol: k.proto,
+            sport: to.1,
+            dport: to.3,
+        }),
+        counter: Some(k.vm),
+    }
+}
+
 // ---- stateful_fw ----------------------------------------------------------------------------
 //
 // Flow i: TCP connection c = i >> 1 of VM 10.2.0.0 + c % 4096 (port 1024 + c / 4096) with a
 // public server on 443 or 80; direction i & 1 (0 outbound, 1 inbound). Every connection is
 // established: conn_table holds it.
+
+/// The next hop of the protected VMs.
+const FW_HOSTS_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x02, 0x01];
 
 pub(crate) struct FwConn {
     pub vm: u32,
@@ -148,7 +182,7 @@ pub(crate) fn fw_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result<()> {
         "add fw_route dst_prefix:0x0a020000/16 route(port:{}, src_mac:{}, dst_mac:{})",
         PORT_HOSTS,
         Mac(SWITCH_MAC),
-        Mac([0x02, 0, 0, 0, 0x02, 0x01])
+        Mac(FW_HOSTS_MAC)
     ))?;
     out.line(format_args!(
         "add fw_route dst_prefix:0x00000000/0 route(port:{}, src_mac:{}, dst_mac:{})",
@@ -167,6 +201,20 @@ pub(crate) fn fw_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result<()> {
         ))?;
     }
     Ok(())
+}
+
+pub(crate) fn fw_expected(_s: &AppSpace, i: u64) -> Expected {
+    let (ingress_port, egress) = if i & 1 == 0 {
+        (PORT_HOSTS, to_uplink())
+    } else {
+        (PORT_UPLINK, to_hosts(FW_HOSTS_MAC))
+    };
+    Expected {
+        ingress_port,
+        egress: Some(egress),
+        rewrite: Rewrite::Route,
+        counter: None,
+    }
 }
 
 // ---- syn_proxy ------------------------------------------------------------------------------
@@ -217,16 +265,23 @@ pub(crate) fn syn_proxy_packet(s: &AppSpace, i: u64) -> Shape {
     }
 }
 
+pub(crate) fn syn_proxy_secret(s: &AppSpace) -> u32 {
+    (s.seed >> 16) as u32
+}
+
+/// The next hop of the protected servers, for the SYNs the proxy opens to them.
+const PROXY_HOSTS_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x03, 0x01];
+
 pub(crate) fn syn_proxy_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result<()> {
     out.line(format_args!(
         "register_write cookie_secret 0 {}",
-        H32((s.seed >> 16) as u32)
+        H32(syn_proxy_secret(s))
     ))?;
     out.line(format_args!(
         "add proxy_route dst_prefix:0x0a030000/16 route(port:{}, src_mac:{}, dst_mac:{})",
         PORT_HOSTS,
         Mac(SWITCH_MAC),
-        Mac([0x02, 0, 0, 0, 0x03, 0x01])
+        Mac(PROXY_HOSTS_MAC)
     ))?;
     for c in 0..s.flows.div_ceil(2) {
         let k = proxy_conn(s, c);
@@ -244,6 +299,25 @@ pub(crate) fn syn_proxy_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result
     Ok(())
 }
 
+pub(crate) fn syn_proxy_expected(s: &AppSpace, i: u64) -> Expected {
+    let k = proxy_conn(s, i >> 1);
+    if i & 1 == 0 {
+        Expected {
+            ingress_port: PORT_UPLINK,
+            egress: Some(to_hosts(host_mac(k.server))),
+            rewrite: Rewrite::AckPlus(k.delta),
+            counter: None,
+        }
+    } else {
+        Expected {
+            ingress_port: PORT_HOSTS,
+            egress: Some(to_uplink()),
+            rewrite: Rewrite::SeqMinus(k.delta),
+            counter: None,
+        }
+    }
+}
+
 // ---- netcache -------------------------------------------------------------------------------
 //
 // Flow i: key i, 16 bytes: 8 random bytes then i (big-endian), so keys are unique. Requests
@@ -254,6 +328,8 @@ pub(crate) fn syn_proxy_entries(s: &AppSpace, out: &mut Lines<'_>) -> io::Result
 pub const NETCACHE_PORT: u16 = 50_000;
 pub const NETCACHE_HEADER_LEN: usize = 37;
 pub const NETCACHE_MAX_SLOTS: u64 = 65_536;
+/// The key-value servers' next hop.
+const NC_SERVERS_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x04, 0x01];
 
 pub(crate) fn nc_key(s: &AppSpace, i: u64) -> u128 {
     ((s.bits(i, 1) as u128) << 64) | i as u128
@@ -291,7 +367,7 @@ pub(crate) fn netcache_entries(s: &AppSpace, cached: u64, out: &mut Lines<'_>) -
         "add ipv4_route dst_prefix:0x0a040000/16 route(port:{}, src_mac:{}, dst_mac:{})",
         PORT_HOSTS,
         Mac(SWITCH_MAC),
-        Mac([0x02, 0, 0, 0, 0x04, 0x01])
+        Mac(NC_SERVERS_MAC)
     ))?;
     out.line(format_args!(
         "add ipv4_route dst_prefix:0x00000000/0 route(port:{}, src_mac:{}, dst_mac:{})",
@@ -300,11 +376,8 @@ pub(crate) fn netcache_entries(s: &AppSpace, cached: u64, out: &mut Lines<'_>) -
         Mac(UPLINK_MAC)
     ))?;
     out.line(format_args!("register_write nc_hot_threshold 0 128"))?;
-    let cached = cached.min(s.flows).min(NETCACHE_MAX_SLOTS);
-    for slot in 0..cached {
-        let i = s.popularity.apply(slot);
-        let key = nc_key(s, i);
-        let value = nc_value(s, i);
+    for k in netcache_cached(s, cached) {
+        let (key, slot, value) = (k.key, k.slot, k.value);
         out.line(format_args!(
             "add nc_cache key:0x{key:032x} cache_hit(slot:{slot})"
         ))?;
@@ -318,4 +391,29 @@ pub(crate) fn netcache_entries(s: &AppSpace, cached: u64, out: &mut Lines<'_>) -
         out.line(format_args!("register_write nc_valid {slot} 1"))?;
     }
     Ok(())
+}
+
+/// The cached keys: popularity ranks `0..cached` in their slots.
+pub(crate) fn netcache_cached(s: &AppSpace, cached: u64) -> Vec<CachedKey> {
+    let cached = cached.min(s.flows).min(NETCACHE_MAX_SLOTS);
+    (0..cached)
+        .map(|slot| {
+            let flow = s.popularity.apply(slot);
+            CachedKey {
+                flow,
+                key: nc_key(s, flow),
+                slot: slot as u32,
+                value: nc_value(s, flow),
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn netcache_expected(_s: &AppSpace, _i: u64) -> Expected {
+    Expected {
+        ingress_port: PORT_UPLINK,
+        egress: Some(to_hosts(NC_SERVERS_MAC)),
+        rewrite: Rewrite::Route,
+        counter: None,
+    }
 }

@@ -5,8 +5,10 @@
 //! Flows are pure functions of (app seed, flow index): nothing is stored, so a keyspace of
 //! millions of flows costs no memory and the entry generator recomputes exactly the flows the
 //! trace generator used. Every union-key value is unique within an app's keyspace (up to
-//! [`AppKind::max_flows`]) so that per-flow exact-match entries never collide.
+//! [`AppKind::max_flows`]) so that per-flow exact-match entries never collide. [`expect`] says
+//! what each app does with each flow's packets, for tests.
 
+pub mod expect;
 mod gateway;
 mod leaf;
 
@@ -14,6 +16,7 @@ use crate::rng::{hash3, Permutation};
 use crate::wire::{
     Encap, Ethernet, Ip, Ipv4, PacketSpec, Payload, Tcp, Transport, Udp, TCP_ACK, TCP_PSH,
 };
+use expect::Egress;
 use std::fmt;
 use std::io::{self, Write};
 use std::net::Ipv4Addr;
@@ -287,6 +290,24 @@ pub(crate) fn unique_endpoint(c: u64, r: u64) -> (u32, u16) {
     let port = 1024 + (c % 64_512) as u16;
     let hi = public_addr(r) & 0xffff_0000;
     (hi | ((c / 64_512) as u32 & 0xffff), port)
+}
+
+/// Leaving by the uplink, to the uplink's next hop (as the entries route).
+pub(crate) fn to_uplink() -> Egress {
+    Egress {
+        port: PORT_UPLINK,
+        src_mac: SWITCH_MAC,
+        dst_mac: UPLINK_MAC,
+    }
+}
+
+/// Leaving by the hosts' port, to `dst_mac`.
+pub(crate) fn to_hosts(dst_mac: [u8; 6]) -> Egress {
+    Egress {
+        port: PORT_HOSTS,
+        src_mac: SWITCH_MAC,
+        dst_mac,
+    }
 }
 
 /// A host MAC derived from an address (locally administered).

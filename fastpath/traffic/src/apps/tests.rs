@@ -167,3 +167,86 @@ fn entries_cover_the_flows() {
     assert_eq!(text.matches("add nc_cache").count(), 16);
     assert_eq!(text.matches("register_write nc_valid").count(), 16);
 }
+
+#[test]
+fn expectations_agree_with_the_packets_of_the_other_direction() {
+    use expect::{expected, Rewrite};
+    // A translated request reaches the endpoint that sends the reply, and the reply is
+    // translated back to the endpoint that sent the request.
+    for kind in [AppKind::Nat, AppKind::VmNat] {
+        let s = AppSpace::new(kind, 4, kind.name(), 2_000);
+        for c in 0..1_000 {
+            let (there, back) = (2 * c, 2 * c + 1);
+            let (src, dst, proto, sport, dport) = five_tuple(&frame(&s, there, 64));
+            let (rsrc, rdst, rproto, rsport, rdport) = five_tuple(&frame(&s, back, 64));
+            let (Rewrite::Nat(a), Rewrite::Nat(b)) =
+                (expected(&s, there).rewrite, expected(&s, back).rewrite)
+            else {
+                panic!("{kind}: not translated")
+            };
+            assert_eq!((a.protocol, b.protocol, rproto), (proto, proto, proto));
+            assert_eq!(
+                (u32::from(a.dst), a.dport),
+                (rsrc, rsport),
+                "{kind} connection {c}"
+            );
+            assert_eq!(
+                (u32::from(a.src), a.sport),
+                (rdst, rdport),
+                "{kind} connection {c}"
+            );
+            assert_eq!(
+                (u32::from(b.dst), b.dport, u32::from(b.src), b.sport),
+                (src, sport, dst, dport),
+                "{kind} connection {c}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_acl_denies_ssh_and_pinned_requests_only() {
+    let s = AppSpace::new(AppKind::Acl, 4, "acl", 20_000);
+    let mut denied = 0;
+    for i in 0..20_000 {
+        let e = expect::expected(&s, i);
+        let (.., sport, dport) = five_tuple(&frame(&s, i, 64));
+        if e.egress.is_none() {
+            denied += 1;
+            assert!(e
+                .counter
+                .is_some_and(|t| (1..=gateway::ACL_TENANTS).contains(&t)));
+            assert!(sport == 22 || dport == 22 || (i & 1 == 0 && dport == 443));
+        } else {
+            assert!(e.counter.is_none() && sport != 22 && dport != 22);
+        }
+    }
+    // SSH: 10 % of connections both ways; pinned: 1 % of connections, 70 % of them to 443.
+    assert!((2_000..2_400).contains(&denied), "{denied}");
+}
+
+#[test]
+fn the_cache_is_what_the_entries_cache() {
+    let s = AppSpace::new(AppKind::NetCache, 3, "netcache", 1000);
+    let mut out = Vec::new();
+    write_entries(&s, 16, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let cache = expect::netcache_cache(&s, 16);
+    assert_eq!(cache.len(), 16);
+    for k in &cache {
+        let line = format!(
+            "add nc_cache key:0x{:032x} cache_hit(slot:{})",
+            k.key, k.slot
+        );
+        assert!(text.contains(&line), "{line}");
+        let word0 = format!(
+            "register_write nc_value0 {} 0x{:08x}",
+            k.slot,
+            k.value >> 96
+        );
+        assert!(text.contains(&word0), "{word0}");
+        // The key is the one the flow's requests carry.
+        let f = frame(&s, k.flow, 64);
+        assert_eq!(u128::from_be_bytes(f[47..63].try_into().unwrap()), k.key);
+    }
+}

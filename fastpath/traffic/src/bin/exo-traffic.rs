@@ -1,5 +1,5 @@
 //! `exo-traffic`: generate traces (and the entries that go with them) and measure union-key
-//! skew. `exo-fastpath trace gen|stats` will expose the same commands.
+//! skew. `exo-fastpath trace gen|entries|stats` exposes the same commands.
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
