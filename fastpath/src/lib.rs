@@ -13,6 +13,7 @@ pub mod bits;
 pub mod compile;
 pub mod exec;
 pub mod externs;
+pub mod io;
 pub mod layout;
 pub mod pipeline;
 pub mod program;

@@ -25,6 +25,10 @@ enum Cmd {
     },
     /// Measure the engine alone on generated traffic (see docs/benchmarks.md).
     Bench(exo_fastpath::bench::BenchArgs),
+    /// Run a program on real ports (AF_XDP, DPDK, pcap, memory) from a TOML configuration.
+    Run(exo_fastpath::io::cli::RunArgs),
+    /// The run loop over a chosen backend: Mpps per core and the I/O-only ceiling.
+    IoBench(exo_fastpath::io::cli::IoBenchArgs),
     /// Traces for the apps: generate (gen), write their entries (entries), union-key CDF (stats).
     #[command(subcommand)]
     Trace(exo_fastpath::trace_cmd::TraceCmd),
@@ -81,6 +85,8 @@ fn run(cli: Cli) -> Result<bool> {
                 Ok(false)
             }
         }
+        Cmd::Run(args) => exo_fastpath::io::cli::run(&args),
+        Cmd::IoBench(args) => exo_fastpath::io::cli::io_bench(&args),
         Cmd::Trace(cmd) => exo_fastpath::trace_cmd::run(&cmd).map(|()| true),
         Cmd::Bench(args) => {
             let mut pipe = load(&args.program, &args.include)?;

@@ -1,0 +1,392 @@
+//! DPDK backend (feature `dpdk`): ports of the system DPDK through `exo-dpdk-sys`.
+//!
+//! [`Dpdk::init`] runs the EAL with the configured arguments (e.g. `--no-huge`,
+//! `--vdev=net_null0`), sets up every port with one RX and one TX queue per core and one mbuf
+//! pool per core, and starts them; dropping it stops and closes the ports and cleans the EAL up.
+//! A core's [`DpdkIo`] receives bursts with `rte_eth_rx_burst`, hands each mbuf's data to the
+//! pipeline as a plain slice, and reuses the received mbufs as transmit buffers (allocating only
+//! when a burst has more outputs than inputs), so the steady state allocates nothing.
+#![allow(unsafe_code)]
+
+use super::{IoError, PacketIo, PortCounts, PortMap};
+use crate::pipeline::OutPacket;
+use exo_dpdk_sys as sys;
+use std::ffi::{CStr, CString};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+const RX_DESC: u16 = 1024;
+const TX_DESC: u16 = 1024;
+const MAX_BURST: usize = 256;
+
+static EAL_STARTED: AtomicBool = AtomicBool::new(false);
+
+fn rte_error(what: &str) -> IoError {
+    // SAFETY: both calls only read DPDK's per-thread errno and a static string table.
+    let msg = unsafe {
+        let e = sys::exo_errno();
+        CStr::from_ptr(sys::exo_strerror(e))
+            .to_string_lossy()
+            .into_owned()
+    };
+    IoError::Setup(format!("DPDK {what}: {msg}"))
+}
+
+/// The initialised EAL and the started ports.
+pub struct Dpdk {
+    /// The EAL's runtime directory, removed on drop.
+    runtime_dir: std::path::PathBuf,
+    ports: Vec<u16>,
+    pools: Vec<*mut sys::rte_mempool>,
+}
+
+// SAFETY: the mempools are thread-safe DPDK objects; Dpdk only hands their pointers to DpdkIo
+// values, each used by one core.
+unsafe impl Send for Dpdk {}
+unsafe impl Sync for Dpdk {}
+
+impl Dpdk {
+    /// Initialises the EAL with `eal_args` (once per process) and starts `ports` with `queues`
+    /// queue pairs and a pool of `mbufs` mbufs per queue.
+    pub fn init(
+        eal_args: &[String],
+        ports: &[u16],
+        queues: u16,
+        mbufs: u32,
+    ) -> Result<Dpdk, IoError> {
+        if EAL_STARTED.swap(true, Ordering::SeqCst) {
+            return Err(IoError::Setup(
+                "the DPDK EAL can be initialised only once per process".into(),
+            ));
+        }
+        let mut args: Vec<CString> = vec![CString::new("exo-fastpath").unwrap_or_default()];
+        for a in eal_args {
+            args.push(
+                CString::new(a.as_str())
+                    .map_err(|_| IoError::Setup(format!("EAL argument {a:?} contains NUL")))?,
+            );
+        }
+        let mut argv: Vec<*mut libc::c_char> = args
+            .iter()
+            .map(|a| a.as_ptr() as *mut libc::c_char)
+            .collect();
+        argv.push(std::ptr::null_mut());
+        // SAFETY: argv is a NULL-terminated array of valid C strings that outlive the call (the
+        // EAL may keep pointers to them: `args` is leaked below for that reason).
+        let r = unsafe { sys::rte_eal_init(args.len() as i32, argv.as_mut_ptr()) };
+        std::mem::forget(args);
+        if r < 0 {
+            return Err(IoError::Setup(format!(
+                "DPDK EAL initialisation failed ({}) with arguments [{}]",
+                rte_error("EAL")
+                    .to_string()
+                    .trim_start_matches("DPDK EAL: "),
+                eal_args.join(" ")
+            )));
+        }
+        let prefix = eal_args
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| {
+                a.strip_prefix("--file-prefix=")
+                    .map(str::to_string)
+                    .or_else(|| (a == "--file-prefix").then(|| eal_args.get(i + 1).cloned())?)
+            })
+            .unwrap_or_else(|| "rte".into());
+        let mut d = Dpdk {
+            runtime_dir: std::path::Path::new("/var/run/dpdk").join(prefix),
+            ports: Vec::new(),
+            pools: Vec::new(),
+        };
+        // SAFETY: the EAL is initialised.
+        let avail = unsafe { sys::rte_eth_dev_count_avail() };
+        for q in 0..queues {
+            let name = CString::new(format!("exo_pool_{q}")).unwrap_or_default();
+            // SAFETY: valid name; sizes within DPDK's limits; socket -1 (any).
+            let pool = unsafe {
+                sys::rte_pktmbuf_pool_create(
+                    name.as_ptr(),
+                    mbufs.max(2048),
+                    256,
+                    0,
+                    sys::RTE_MBUF_DEFAULT_BUF_SIZE as u16,
+                    -1,
+                )
+            };
+            if pool.is_null() {
+                return Err(rte_error("creating the mbuf pool"));
+            }
+            d.pools.push(pool);
+        }
+        for &port in ports {
+            // SAFETY: plain query.
+            if unsafe { sys::rte_eth_dev_is_valid_port(port) } == 0 {
+                return Err(IoError::Setup(format!(
+                    "DPDK port {port} does not exist ({avail} port(s) available; add devices with --vdev or -a)"
+                )));
+            }
+            let conf: sys::rte_eth_conf = Default::default();
+            // SAFETY: valid port; `conf` is a zeroed default configuration.
+            let r = unsafe { sys::rte_eth_dev_configure(port, queues, queues, &conf) };
+            if r < 0 {
+                return Err(IoError::Setup(format!(
+                    "DPDK port {port}: configuring {queues} queue(s) failed ({r})"
+                )));
+            }
+            for q in 0..queues {
+                // SAFETY: configured port, queue in range, pool valid; NULL = default conf.
+                let r = unsafe {
+                    sys::rte_eth_rx_queue_setup(
+                        port,
+                        q,
+                        RX_DESC,
+                        sys::rte_eth_dev_socket_id(port) as u32,
+                        std::ptr::null(),
+                        d.pools[q as usize],
+                    )
+                };
+                if r < 0 {
+                    return Err(IoError::Setup(format!(
+                        "DPDK port {port}: RX queue {q} setup failed ({r})"
+                    )));
+                }
+                // SAFETY: as above.
+                let r = unsafe {
+                    sys::rte_eth_tx_queue_setup(
+                        port,
+                        q,
+                        TX_DESC,
+                        sys::rte_eth_dev_socket_id(port) as u32,
+                        std::ptr::null(),
+                    )
+                };
+                if r < 0 {
+                    return Err(IoError::Setup(format!(
+                        "DPDK port {port}: TX queue {q} setup failed ({r})"
+                    )));
+                }
+            }
+            // SAFETY: configured port.
+            let r = unsafe { sys::rte_eth_dev_start(port) };
+            if r < 0 {
+                return Err(IoError::Setup(format!(
+                    "DPDK port {port}: start failed ({r})"
+                )));
+            }
+            d.ports.push(port);
+            // SAFETY: started port; failure (unsupported) is harmless.
+            unsafe { sys::rte_eth_promiscuous_enable(port) };
+        }
+        Ok(d)
+    }
+
+    /// The name of a port (e.g. `net_null0`).
+    pub fn port_name(port: u16) -> String {
+        let mut buf = [0 as libc::c_char; 64];
+        // SAFETY: `buf` has room for RTE_ETH_NAME_MAX_LEN (64) bytes.
+        let r = unsafe { sys::rte_eth_dev_get_name_by_port(port, buf.as_mut_ptr()) };
+        if r != 0 {
+            return format!("port{port}");
+        }
+        // SAFETY: DPDK wrote a NUL-terminated name.
+        unsafe { CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// The backend of core `queue`: ports `map` (P4 port, DPDK port) on queue pair `queue`.
+    pub fn core_io(&self, map: &[(u32, u16)], queue: u16) -> Result<DpdkIo, IoError> {
+        let ports: Vec<u32> = map.iter().map(|m| m.0).collect();
+        let pmap = PortMap::new(&ports)?;
+        for m in map {
+            if !self.ports.contains(&m.1) {
+                return Err(IoError::Setup(format!("DPDK port {} was not started", m.1)));
+            }
+        }
+        let pool = *self
+            .pools
+            .get(queue as usize)
+            .ok_or_else(|| IoError::Setup(format!("no DPDK queue {queue}")))?;
+        Ok(DpdkIo {
+            map: pmap,
+            devs: map.iter().map(|m| m.1).collect(),
+            queue,
+            pool,
+            rx: vec![std::ptr::null_mut(); MAX_BURST],
+            held: Vec::with_capacity(MAX_BURST),
+            txq: map.iter().map(|_| Vec::with_capacity(MAX_BURST)).collect(),
+            next: 0,
+        })
+    }
+}
+
+impl Drop for Dpdk {
+    fn drop(&mut self) {
+        for &p in &self.ports {
+            // SAFETY: started ports, stopped and closed once.
+            unsafe {
+                sys::rte_eth_dev_stop(p);
+                sys::rte_eth_dev_close(p);
+            }
+        }
+        // The pools are left to the EAL cleanup (mbufs may still sit in device rings until the
+        // ports are closed, which happened above).
+        // SAFETY: no DPDK call follows in this process.
+        unsafe { sys::rte_eal_cleanup() };
+        // The EAL leaves its runtime files (config, mp socket) behind; they are ours.
+        let _ = std::fs::remove_dir_all(&self.runtime_dir);
+    }
+}
+
+/// One core's DPDK ports.
+pub struct DpdkIo {
+    map: PortMap,
+    devs: Vec<u16>,
+    queue: u16,
+    pool: *mut sys::rte_mempool,
+    rx: Vec<*mut sys::rte_mbuf>,
+    /// Received mbufs kept for reuse as transmit buffers.
+    held: Vec<*mut sys::rte_mbuf>,
+    txq: Vec<Vec<*mut sys::rte_mbuf>>,
+    next: usize,
+}
+
+// SAFETY: the mbufs a DpdkIo holds are owned by it; its queue pair is used by no other core.
+unsafe impl Send for DpdkIo {}
+
+impl DpdkIo {
+    fn free_held(&mut self) {
+        if !self.held.is_empty() {
+            // SAFETY: every held mbuf is owned by us and freed once.
+            unsafe { sys::exo_pktmbuf_free_bulk(self.held.as_mut_ptr(), self.held.len() as u32) };
+            self.held.clear();
+        }
+    }
+}
+
+impl Drop for DpdkIo {
+    fn drop(&mut self) {
+        self.free_held();
+    }
+}
+
+impl PacketIo for DpdkIo {
+    fn port_map(&self) -> &PortMap {
+        &self.map
+    }
+
+    fn port_map_mut(&mut self) -> &mut PortMap {
+        &mut self.map
+    }
+
+    fn thread_start(&mut self) {
+        // SAFETY: registers the calling thread as a DPDK lcore (a no-op for an EAL thread), so
+        // that the mempool's per-lcore cache serves it instead of the shared ring.
+        unsafe { sys::rte_thread_register() };
+    }
+
+    fn thread_end(&mut self) {
+        self.free_held();
+        // SAFETY: pairs with thread_start on the same thread.
+        unsafe { sys::rte_thread_unregister() };
+    }
+
+    fn rx_burst<F: FnMut(u32, &[u8])>(
+        &mut self,
+        max: usize,
+        mut sink: F,
+    ) -> Result<usize, IoError> {
+        self.free_held();
+        let k = self.devs.len();
+        let max = max.min(MAX_BURST);
+        let mut total = 0;
+        for j in 0..k {
+            if total >= max {
+                break;
+            }
+            let i = (self.next + j) % k;
+            // SAFETY: `rx` has room for `max - total` pointers from index `total`.
+            let n = unsafe {
+                sys::exo_rx_burst(
+                    self.devs[i],
+                    self.queue,
+                    self.rx.as_mut_ptr().add(total),
+                    (max - total) as u16,
+                )
+            } as usize;
+            for &m in &self.rx[total..total + n] {
+                // SAFETY: a received mbuf: its data pointer and data length describe bytes owned
+                // by the mbuf until it is freed (after the sink returns).
+                let data = unsafe {
+                    std::slice::from_raw_parts(
+                        sys::exo_mbuf_data(m) as *const u8,
+                        sys::exo_mbuf_data_len(m) as usize,
+                    )
+                };
+                sink(self.map.ports()[i], data);
+            }
+            total += n;
+        }
+        self.next = (self.next + 1) % k.max(1);
+        self.held.extend_from_slice(&self.rx[..total]);
+        Ok(total)
+    }
+
+    fn tx_burst(&mut self, pkts: &[OutPacket], counts: &mut [PortCounts]) -> Result<u64, IoError> {
+        let mut unrouted = 0;
+        for p in pkts {
+            let Some(i) = self.map.index(p.port) else {
+                unrouted += 1;
+                continue;
+            };
+            let m = match self.held.pop() {
+                // SAFETY: a held mbuf is ours; reset makes it an empty single-segment buffer.
+                Some(m) => unsafe {
+                    sys::exo_mbuf_reset(m);
+                    m
+                },
+                None => {
+                    let mut m = std::ptr::null_mut();
+                    // SAFETY: one pointer slot; the pool is valid.
+                    if unsafe { sys::exo_pktmbuf_alloc_bulk(self.pool, &mut m, 1) } != 0 {
+                        counts[i].drop += 1;
+                        continue;
+                    }
+                    m
+                }
+            };
+            // SAFETY: `m` is an empty mbuf we own; we write at most its tailroom.
+            unsafe {
+                if p.data.len() > sys::exo_mbuf_tailroom(m) as usize {
+                    sys::exo_pktmbuf_free(m);
+                    counts[i].drop += 1;
+                    continue;
+                }
+                std::ptr::copy_nonoverlapping(
+                    p.data.as_ptr(),
+                    sys::exo_mbuf_data(m) as *mut u8,
+                    p.data.len(),
+                );
+                sys::exo_mbuf_set_len(m, p.data.len() as u16);
+            }
+            self.txq[i].push(m);
+        }
+        for ((q, &dev), c) in self.txq.iter_mut().zip(&self.devs).zip(counts.iter_mut()) {
+            if q.is_empty() {
+                continue;
+            }
+            // SAFETY: `q` holds `q.len()` valid mbufs; the PMD takes ownership of those it sends.
+            let sent = unsafe { sys::exo_tx_burst(dev, self.queue, q.as_mut_ptr(), q.len() as u16) }
+                as usize;
+            c.tx += sent as u64;
+            let unsent = q.len() - sent;
+            if unsent > 0 {
+                c.drop += unsent as u64;
+                // SAFETY: the unsent mbufs are still ours.
+                unsafe { sys::exo_pktmbuf_free_bulk(q.as_mut_ptr().add(sent), unsent as u32) };
+            }
+            q.clear();
+        }
+        self.free_held();
+        Ok(unrouted)
+    }
+}

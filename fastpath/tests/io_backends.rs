@@ -1,0 +1,300 @@
+//! Packet I/O backends end to end: pcap replay in and capture out through `l2fwd.p4` (library
+//! and `exo-fastpath run`), and, as root with the `bpf` feature, AF_XDP between veth pairs in
+//! network namespaces that the test creates and removes.
+
+use exo_fastpath::io::pcap::{Pace, PcapIo, PcapPort};
+use exo_fastpath::io::{self, ControlQueue, CoreStats, LoopOptions};
+use exo_fastpath::Pipeline;
+use exo_traffic::pcap::{PcapReader, PcapWriter, WriterOptions};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn l2fwd() -> Pipeline {
+    let ir = io::cli::load_ir(&root().join("benches/p4/l2fwd.p4"), &[]).unwrap();
+    let mut p = Pipeline::from_ir(&ir).unwrap();
+    io::load_entries(&mut p, &root().join("benches/io/l2fwd.stf")).unwrap();
+    p
+}
+
+/// An Ethernet frame of `len` bytes to `dst` (last byte of 02:00:00:00:00:xx) tagged `seq`.
+fn frame(dst: u8, seq: u16, len: usize) -> Vec<u8> {
+    let mut f = vec![0u8; len];
+    f[..6].copy_from_slice(&[2, 0, 0, 0, 0, dst]);
+    f[6..12].copy_from_slice(&[2, 0, 0, 0, 0x10, 0x01]);
+    f[12..14].copy_from_slice(&0x88b5u16.to_be_bytes()); // local experimental ethertype
+    f[14..16].copy_from_slice(&seq.to_be_bytes());
+    f
+}
+
+fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = PcapWriter::new(std::io::BufWriter::new(f), WriterOptions::default()).unwrap();
+    for (i, fr) in frames.iter().enumerate() {
+        w.write(1_000_000_000 + i as u64 * 1000, fr).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+fn read_pcap(path: &Path) -> Vec<Vec<u8>> {
+    let mut r = PcapReader::open(path).unwrap();
+    let mut v = Vec::new();
+    while let Some(rec) = r.next().unwrap() {
+        v.push(rec.data.to_vec());
+    }
+    v
+}
+
+type Frames = Vec<Vec<u8>>;
+
+/// The input and what `l2fwd.stf` makes of it: per port, the frames expected in order.
+fn l2_case() -> (Frames, Frames, Frames) {
+    let mut input = Vec::new();
+    let (mut to1, mut to2) = (Vec::new(), Vec::new());
+    for seq in 0..60u16 {
+        let dst = [1u8, 2, 9][seq as usize % 3]; // 9: no entry, dropped
+        let f = frame(dst, seq, 64 + seq as usize);
+        match dst {
+            1 => to1.push(f.clone()),
+            2 => to2.push(f.clone()),
+            _ => {}
+        }
+        input.push(f);
+    }
+    (input, to1, to2)
+}
+
+fn tmpdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("exo-io-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn pcap_replay_and_capture_match_the_expectation() {
+    let dir = tmpdir("pcap");
+    let (input, to1, to2) = l2_case();
+    write_pcap(&dir.join("in.pcap"), &input);
+    let ports = [
+        PcapPort {
+            port: 1,
+            replay: Some(dir.join("in.pcap")),
+            capture: Some(dir.join("out1.pcap")),
+        },
+        PcapPort {
+            port: 2,
+            replay: None,
+            capture: Some(dir.join("out2.pcap")),
+        },
+    ];
+    let mut pio = PcapIo::open(&ports, Pace::Fast, 1).unwrap();
+    let mut pipe = l2fwd();
+    let ctl = ControlQueue::new(4);
+    let stats = CoreStats::new(&[1, 2]);
+    let rep = io::run_core(
+        &mut pio,
+        &mut pipe,
+        &ctl,
+        &stats,
+        std::time::Instant::now(),
+        &LoopOptions::default(),
+    )
+    .unwrap();
+    drop(pio);
+    assert_eq!(rep.rx(), 60);
+    assert_eq!(rep.tx(), 40);
+    assert_eq!(rep.counts[0].drop, 20, "dst 9 has no entry");
+    assert_eq!(read_pcap(&dir.join("out1.pcap")), to1);
+    assert_eq!(read_pcap(&dir.join("out2.pcap")), to2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn run_command_replays_a_pcap_config() {
+    let dir = tmpdir("run");
+    let (input, to1, to2) = l2_case();
+    write_pcap(&dir.join("in.pcap"), &input);
+    let cfg = format!(
+        "version = 1\nprogram = \"{}\"\nentries = \"{}\"\nbackend = \"pcap\"\n\
+         [[port]]\np4 = 1\nreplay = \"in.pcap\"\ncapture = \"out1.pcap\"\n\
+         [[port]]\np4 = 2\ncapture = \"out2.pcap\"\n",
+        root().join("benches/p4/l2fwd.p4").display(),
+        root().join("benches/io/l2fwd.stf").display()
+    );
+    std::fs::write(dir.join("run.toml"), cfg).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_exo-fastpath"))
+        .arg("run")
+        .arg(dir.join("run.toml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("rx 60 tx 40 drop 20"), "{text}");
+    assert_eq!(read_pcap(&dir.join("out1.pcap")), to1);
+    assert_eq!(read_pcap(&dir.join("out2.pcap")), to2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn run_command_rejects_bad_input_in_one_line() {
+    let dir = tmpdir("bad");
+    let cases = [
+        (
+            "program = \"x.p4\"\nbackend = \"pcap\"\n[[port]]\np4 = 1\n[[port]]\np4 = 1\n",
+            "twice",
+        ),
+        (
+            "program = \"x.p4\"\nbackend = \"afxdp\"\n[[port]]\np4 = 1\n",
+            "needs `interface`",
+        ),
+        (
+            "program = \"x.p4\"\nbackend = \"warp\"\n[[port]]\np4 = 1\n",
+            "warp",
+        ),
+    ];
+    for (i, (cfg, want)) in cases.iter().enumerate() {
+        let p = dir.join(format!("c{i}.toml"));
+        std::fs::write(&p, cfg).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_exo-fastpath"))
+            .arg("run")
+            .arg(&p)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Why the AF_XDP test cannot run here, if it cannot.
+fn afxdp_unavailable() -> Option<String> {
+    if !exo_ebpf::programs_built() {
+        return Some("built without the `bpf` feature (the XDP program is not compiled in)".into());
+    }
+    exo_ebpf::netns::unavailable()
+}
+
+#[test]
+fn afxdp_forwards_between_veth_pairs_through_l2fwd() {
+    if let Some(why) = afxdp_unavailable() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    use exo_ebpf::netns::{self, NetNs, RawSocket};
+    use std::time::Duration;
+    let tag = std::process::id() % 100_000;
+    let ns_e = NetNs::create(&format!("exo-t-e{tag}")).unwrap();
+    let ns_p = NetNs::create(&format!("exo-t-p{tag}")).unwrap();
+    netns::veth_pair(
+        "e1",
+        &ns_e,
+        "02:00:00:00:e0:01",
+        "p1",
+        &ns_p,
+        "02:00:00:00:00:01",
+    )
+    .unwrap();
+    netns::veth_pair(
+        "e2",
+        &ns_e,
+        "02:00:00:00:e0:02",
+        "p2",
+        &ns_p,
+        "02:00:00:00:00:02",
+    )
+    .unwrap();
+
+    // The engine: AF_XDP on e1 (P4 port 1) and e2 (P4 port 2), in namespace E.
+    let engine = {
+        let name = ns_e.name().to_string();
+        std::thread::spawn(move || {
+            netns::enter_named(&name).unwrap();
+            let mut steer = Vec::new();
+            let mut socks = Vec::new();
+            for (port, ifc) in [(1u32, "e1"), (2, "e2")] {
+                let mut s = exo_ebpf::Steering::attach(ifc, exo_ebpf::AttachMode::Native).unwrap();
+                let x = io::afxdp::XskSocket::open(ifc, 0, port, &Default::default()).unwrap();
+                s.register_socket(0, x.fd()).unwrap();
+                steer.push(s);
+                socks.push(x);
+            }
+            let mut afx = io::afxdp::AfXdpIo::new(socks).unwrap();
+            let mut pipe = l2fwd();
+            let ctl = ControlQueue::new(4);
+            let stats = CoreStats::new(&[1, 2]);
+            let opts = LoopOptions {
+                duration: Some(Duration::from_secs(10)),
+                max_packets: Some(40),
+                ..LoopOptions::default()
+            };
+            let rep = io::run_core(
+                &mut afx,
+                &mut pipe,
+                &ctl,
+                &stats,
+                std::time::Instant::now(),
+                &opts,
+            )
+            .unwrap();
+            // Let the last transmissions complete before the sockets close.
+            std::thread::sleep(Duration::from_millis(200));
+            let st: Vec<_> = steer.iter().map(|s| s.stats().unwrap()).collect();
+            (rep, st)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+
+    // The peer: send from p1 to 02..02 (-> port 2 -> p2) and from p2 to 02..01 (-> p1).
+    let name = ns_p.name().to_string();
+    let peer = std::thread::spawn(move || {
+        netns::enter_named(&name).unwrap();
+        let s1 = RawSocket::open("p1").unwrap();
+        let s2 = RawSocket::open("p2").unwrap();
+        let mut got1 = Vec::new();
+        let mut got2 = Vec::new();
+        let mut buf = [0u8; 2048];
+        for seq in 0..20u16 {
+            s1.send(&frame(2, seq, 64)).unwrap();
+            s2.send(&frame(1, 100 + seq, 100)).unwrap();
+            while let Some(n) = s2.recv(&mut buf, Duration::from_millis(200)).unwrap() {
+                got2.push(buf[..n].to_vec());
+                if got2.len() > seq as usize {
+                    break;
+                }
+            }
+            while let Some(n) = s1.recv(&mut buf, Duration::from_millis(200)).unwrap() {
+                got1.push(buf[..n].to_vec());
+                if got1.len() > seq as usize {
+                    break;
+                }
+            }
+        }
+        (got1, got2)
+    });
+    let (got1, got2) = peer.join().unwrap();
+    let (rep, st) = engine.join().unwrap();
+    drop(ns_e);
+    drop(ns_p);
+    assert_eq!(rep.rx(), 40, "{rep:?}");
+    assert_eq!(rep.tx(), 40, "{rep:?}");
+    let want2: Vec<Vec<u8>> = (0..20).map(|s| frame(2, s, 64)).collect();
+    let want1: Vec<Vec<u8>> = (0..20).map(|s| frame(1, 100 + s, 100)).collect();
+    assert_eq!(got2, want2);
+    assert_eq!(got1, want1);
+    assert_eq!(st[0].redirected, 20);
+    assert_eq!(st[1].redirected, 20);
+    // Nothing left behind.
+    let left = std::process::Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&left.stdout).contains(&format!("exo-t-e{tag}")));
+}
