@@ -236,3 +236,42 @@ fn compiler_hook_measures_and_rejects() {
     assert!(dir.join("work/flows_32.p4").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The paper's scenarios: the ILP of Eq. 1-5 solved by HiGHS and the fast solver reach the same
+/// optimum for every objective.
+#[cfg(feature = "highs")]
+#[test]
+fn highs_and_fast_solver_agree_on_the_paper_scenarios() {
+    use exo_planner::alloc;
+    use exo_scenario::Objective;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for name in ["gateway", "leaf"] {
+        let s = Scenario::load(&root.join(format!("examples/{name}.toml"))).expect("scenario");
+        let cat = Catalog::builtin().expect("catalog");
+        let rack = plan::rack(&s, &cat).expect("rack");
+        let apps = plan::load_apps(&s, &mut |_, _, _| {}).expect("apps");
+        for objective in [
+            Objective::MinWeightedLatency,
+            Objective::MaxMinThroughput,
+            Objective::MinExternalLoad,
+        ] {
+            let (p, _) = plan::build_problem(&s, &apps, &rack, objective, None).expect("problem");
+            let f = alloc::solve(&p, SolverKind::Fast).expect("fast");
+            let h = alloc::solve(&p, SolverKind::Highs).expect("highs");
+            assert!(
+                p.feasible(&h.k),
+                "{name}: HiGHS gave an infeasible {:?}",
+                h.k
+            );
+            assert!(f.gap() < 1e-9 && h.gap() < 1e-9, "{name} {objective:?}");
+            assert!(
+                (f.objective - h.objective).abs() <= 1e-6 * f.objective.abs().max(1.0),
+                "{name} {objective:?}: fast {} {:?} highs {} {:?}",
+                f.objective,
+                f.k,
+                h.objective,
+                h.k
+            );
+        }
+    }
+}

@@ -7,7 +7,9 @@
 
 use super::{AllocError, Problem, Solution};
 use exo_scenario::Objective;
-use good_lp::{variable, Expression, ProblemVariables, Solution as _, SolverModel, Variable};
+use good_lp::{
+    variable, Expression, ProblemVariables, Solution as _, SolutionStatus, SolverModel, Variable,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -86,12 +88,14 @@ fn build(p: &Problem) -> Built {
     }
 }
 
+/// One ILP solve: the `k` per app, the threshold variable, and whether the solver proved the
+/// solution optimal (else it stopped at its relative gap tolerance).
 fn run<S: good_lp::Solver + Clone>(
     p: &Problem,
     solver: &S,
     threshold: Option<f64>,
     maximise_threshold: bool,
-) -> Result<(Vec<usize>, f64), AllocError> {
+) -> Result<(Vec<usize>, f64, bool), AllocError> {
     let mut b = build(p);
     let tau = b.vars.add(variable().min(0.0).max(1.0));
     let objective: Expression = match (p.objective, maximise_threshold) {
@@ -125,26 +129,40 @@ fn run<S: good_lp::Solver + Clone>(
     let sol = model
         .solve()
         .map_err(|e| AllocError::Solver(e.to_string()))?;
+    let proven = match sol.status() {
+        SolutionStatus::Optimal => true,
+        SolutionStatus::GapLimit => false,
+        SolutionStatus::TimeLimit => {
+            return Err(AllocError::Solver(
+                "the ILP solver stopped before reaching its gap tolerance".into(),
+            ))
+        }
+    };
     let k: Vec<usize> =
         b.d.iter()
             .map(|row| row.iter().filter(|(sw, _)| sol.value(*sw) > 0.5).count())
             .collect();
     let tau_v = sol.value(tau);
-    Ok((k, tau_v))
+    Ok((k, tau_v, proven))
 }
 
+/// `rel_gap`: the relative optimality gap the solver stops at (reported as the bound when the
+/// solver does not prove optimality).
 fn solve_with<S: good_lp::Solver + Clone>(
     p: &Problem,
     solver: S,
     name: &str,
+    rel_gap: f64,
 ) -> Result<Solution, AllocError> {
-    let k = if p.objective == Objective::MaxMinThroughput {
-        let (k0, _) = run(p, &solver, None, true)?;
+    let (k, proven) = if p.objective == Objective::MaxMinThroughput {
+        let (k0, _, proven0) = run(p, &solver, None, true)?;
         let t = p.min_switch_share(&k0);
         let t = if t.is_finite() { t } else { 0.0 };
-        run(p, &solver, Some(t), false)?.0
+        let (k, _, _) = run(p, &solver, Some(t), false)?;
+        (k, proven0)
     } else {
-        run(p, &solver, None, false)?.0
+        let (k, _, proven) = run(p, &solver, None, false)?;
+        (k, proven)
     };
     if !p.feasible(&k) {
         return Err(AllocError::Solver(format!(
@@ -152,10 +170,11 @@ fn solve_with<S: good_lp::Solver + Clone>(
         )));
     }
     let v = p.evaluate(&k);
+    let slack = if proven { 0.0 } else { rel_gap * v.abs() };
     Ok(Solution {
         k,
         objective: v,
-        bound: v,
+        bound: if p.maximise() { v + slack } else { v - slack },
         solver: name.into(),
         nodes: 0,
     })
@@ -170,15 +189,23 @@ pub fn solve(p: &Problem, backend: Backend) -> Result<Solution, AllocError> {
                     "{vars} binary variables; microlp is given at most {MICROLP_MAX_VARIABLES} (use --solver fast, highs, or a larger quantum)"
                 )));
             }
-            solve_with(p, good_lp::solvers::microlp::microlp, "microlp")
+            solve_with(p, good_lp::solvers::microlp::microlp, "microlp", 0.0)
         }
         Backend::Highs => highs(p),
     }
 }
 
+/// HiGHS's relative MIP gap tolerance (its default, 1e-4, would not be exact); no absolute one.
+pub const HIGHS_REL_GAP: f64 = 1e-10;
+
 #[cfg(feature = "highs")]
 fn highs(p: &Problem) -> Result<Solution, AllocError> {
-    solve_with(p, good_lp::solvers::highs::highs, "highs")
+    let solver = |up: good_lp::variable::UnsolvedProblem| {
+        good_lp::solvers::highs::highs(up)
+            .set_option("mip_rel_gap", HIGHS_REL_GAP)
+            .set_option("mip_abs_gap", 0.0)
+    };
+    solve_with(p, solver, "highs", HIGHS_REL_GAP)
 }
 
 #[cfg(not(feature = "highs"))]

@@ -100,6 +100,169 @@ proptest! {
     }
 }
 
+/// A rougher random instance for the branch and bound: 3 resources, usage with a fixed cost on
+/// the first quantum, per-quantum steps that may be zero, and a possible drop at the last
+/// quantum (no flow manager when every flow is on the switch); latencies may favour either
+/// side.
+pub(crate) fn rough_instance(seed: &[(u8, u16, u16, u16, u8)], caps: (u8, u8, u8)) -> Problem {
+    let apps = seed
+        .iter()
+        .enumerate()
+        .map(|(i, &(nq, fixed, step, lat, aff))| {
+            let nq = usize::from(nq % 10) + 1;
+            let raw: Vec<f64> = (1..=nq)
+                .map(|k| 1.0 / (k as f64).powf(0.5 + f64::from(lat % 7) / 10.0))
+                .collect();
+            let tot: f64 = raw.iter().sum();
+            let fractions: Vec<f64> = raw.iter().map(|x| x / tot).collect();
+            let mut usage = vec![vec![0.0; 3]];
+            for k in 1..=nq {
+                let mut row: Vec<f64> = (0..3)
+                    .map(|r| {
+                        let f = f64::from((fixed >> (4 * r)) % 16);
+                        let s = f64::from((step >> (3 * r)) % 4);
+                        f + s * (k as f64 / (1.0 + f64::from(step >> 12) % 3.0)).ceil()
+                    })
+                    .collect();
+                if k == nq && nq > 1 && aff & 8 != 0 {
+                    row[0] = (row[0] - 5.0).max(0.0);
+                }
+                usage.push(row);
+            }
+            let (lo, hi) = match aff % 8 {
+                0 => (nq, nq),
+                1 => (0, 0),
+                2 => (1, nq),
+                _ => (0, nq),
+            };
+            let lat_switch = 300.0 + f64::from(lat >> 8) * 20.0;
+            AppProblem {
+                name: format!("a{i}"),
+                weight: 0.1 + f64::from(lat % 13) / 10.0,
+                fractions,
+                lo,
+                hi,
+                usage,
+                lat_switch,
+                lat_external: if aff & 16 != 0 {
+                    200.0
+                } else {
+                    5000.0 + 100.0 * i as f64
+                },
+            }
+        })
+        .collect::<Vec<AppProblem>>();
+    // Capacity: what the forced part needs plus a share (0 to 0.7) of what more every app at its
+    // largest usage would need.
+    let capacity = [caps.0, caps.1, caps.2]
+        .iter()
+        .enumerate()
+        .map(|(r, &c)| {
+            let forced: f64 = apps.iter().map(|a| a.usage[a.lo][r]).sum();
+            let most: f64 = apps
+                .iter()
+                .map(|a| a.usage.iter().map(|u| u[r]).fold(0.0, f64::max))
+                .sum();
+            forced + ((most - forced) * 0.7 * f64::from(c) / 255.0).floor()
+        })
+        .collect();
+    Problem {
+        device: "tor".into(),
+        resources: vec!["x".into(), "y".into(), "z".into()],
+        capacity,
+        apps,
+        objective: Objective::MinWeightedLatency,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn fast_solver_matches_brute_force_on_rough_instances(
+        seed in prop::collection::vec((any::<u8>(), any::<u16>(), any::<u16>(), any::<u16>(), any::<u8>()), 2..6),
+        caps in (any::<u8>(), any::<u8>(), any::<u8>()),
+        objective in objective_strategy(),
+    ) {
+        let mut p = rough_instance(&seed, caps);
+        p.objective = objective;
+        let b = solve(&p, SolverKind::Brute).expect("the forced part fits");
+        // Default limits, and no subgradient steps (a weak root bound: the branch and bound does
+        // the work).
+        let weak = fast::Limits { subgradient_iterations: 0, ..fast::Limits::default() };
+        for limits in [fast::Limits::default(), weak] {
+            let f = fast::solve(&p, limits);
+            prop_assert!(p.feasible(&f.k), "fast gave an infeasible {:?}", f.k);
+            prop_assert!((b.objective - f.objective).abs() <= 1e-9 * b.objective.abs().max(1.0),
+                "brute {} {:?} vs fast {} {:?} ({limits:?})", b.objective, b.k, f.objective, f.k);
+            prop_assert!(f.gap() < 1e-9);
+        }
+    }
+}
+
+#[cfg(feature = "highs")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn highs_matches_brute_force_and_the_fast_solver(
+        seed in prop::collection::vec((any::<u8>(), any::<u16>(), any::<u16>(), any::<u16>(), any::<u8>()), 1..5),
+        caps in (any::<u8>(), any::<u8>(), any::<u8>()),
+        objective in objective_strategy(),
+    ) {
+        let mut p = rough_instance(&seed, caps);
+        p.objective = objective;
+        let b = solve(&p, SolverKind::Brute).expect("the forced part fits");
+        let h = solve(&p, SolverKind::Highs).expect("HiGHS solves what brute force solves");
+        let f = solve(&p, SolverKind::Fast).expect("fast");
+        prop_assert!(p.feasible(&h.k), "HiGHS gave an infeasible {:?}", h.k);
+        prop_assert_eq!(h.solver.as_str(), "highs");
+        prop_assert!(h.gap() < 1e-9);
+        let tol = 1e-6 * b.objective.abs().max(1.0);
+        prop_assert!((b.objective - h.objective).abs() <= tol,
+            "brute {} {:?} vs highs {} {:?}", b.objective, b.k, h.objective, h.k);
+        prop_assert!((f.objective - h.objective).abs() <= tol,
+            "fast {} {:?} vs highs {} {:?}", f.objective, f.k, h.objective, h.k);
+    }
+}
+
+#[cfg(feature = "highs")]
+#[test]
+fn highs_agrees_with_the_fast_solver_on_synthetic_racks() {
+    // Appendix D's synthetic apps at a size the ILP solves quickly (~100 quanta per app).
+    for (apps, flows) in [(4, 100_000), (8, 50_000)] {
+        for objective in [
+            Objective::MinWeightedLatency,
+            Objective::MinExternalLoad,
+            Objective::MaxMinThroughput,
+        ] {
+            let p = crate::bench::synthetic_problem(apps, flows, 1024, objective).expect("problem");
+            let f = solve(&p, SolverKind::Fast).expect("fast");
+            let h = solve(&p, SolverKind::Highs).expect("highs");
+            assert!(p.feasible(&h.k));
+            assert!(f.gap() < 1e-9 && h.gap() < 1e-9);
+            assert!(
+                (f.objective - h.objective).abs() <= 1e-6 * f.objective.abs().max(1.0),
+                "{apps} apps, {objective:?}: fast {} {:?} highs {} {:?}",
+                f.objective,
+                f.k,
+                h.objective,
+                h.k
+            );
+        }
+    }
+}
+
+#[cfg(not(feature = "highs"))]
+#[test]
+fn highs_without_the_feature_says_how_to_get_it() {
+    let p = instance(
+        &[(0.5, 3, 1, 1, 2)],
+        (10.0, 10.0),
+        Objective::MinWeightedLatency,
+    );
+    let e = solve(&p, SolverKind::Highs).expect_err("no HiGHS in this build");
+    assert!(e.to_string().contains("--features highs"), "{e}");
+}
+
 #[test]
 fn forced_overflow_names_resource_and_app() {
     let p = instance(
@@ -180,4 +343,84 @@ fn solvers_agree_on_many_feasible_instances() {
         }
     }
     assert!(feasible > 200, "only {feasible} feasible instances");
+}
+
+#[test]
+fn fast_solver_is_exact_or_brackets_the_optimum_on_rough_instances() {
+    // A deterministic sweep (a plain LCG) with the default limits, without subgradient steps,
+    // and with a search limit so small that the solver stops early and must report a gap that
+    // contains the optimum.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) as u32
+    };
+    let objectives = [
+        Objective::MinWeightedLatency,
+        Objective::MinExternalLoad,
+        Objective::MaxMinThroughput,
+    ];
+    let limits = [
+        fast::Limits::default(),
+        fast::Limits {
+            subgradient_iterations: 0,
+            ..fast::Limits::default()
+        },
+        fast::Limits {
+            subgradient_iterations: 3,
+            max_nodes: 3,
+        },
+    ];
+    let (mut searched, mut stopped) = (0, 0);
+    for case in 0..3000 {
+        let n = 2 + next() as usize % 4;
+        let seed: Vec<(u8, u16, u16, u16, u8)> = (0..n)
+            .map(|_| {
+                (
+                    next() as u8,
+                    next() as u16,
+                    next() as u16,
+                    next() as u16,
+                    next() as u8,
+                )
+            })
+            .collect();
+        let mut p = rough_instance(&seed, (next() as u8, next() as u8, next() as u8));
+        p.objective = objectives[case % 3];
+        let b = solve(&p, SolverKind::Brute).expect("the forced part fits");
+        let tol = 1e-9 * b.objective.abs().max(1.0);
+        for l in limits {
+            let f = fast::solve(&p, l);
+            assert!(p.feasible(&f.k), "case {case}: infeasible {:?}", f.k);
+            searched += u32::from(f.nodes > 0);
+            if f.gap() < 1e-9 {
+                assert!(
+                    (b.objective - f.objective).abs() <= tol,
+                    "case {case} {l:?}: brute {} {:?} fast {} {:?}",
+                    b.objective,
+                    b.k,
+                    f.objective,
+                    f.k
+                );
+            } else {
+                stopped += 1;
+                let (lo, hi) = if p.maximise() {
+                    (f.objective, f.bound)
+                } else {
+                    (f.bound, f.objective)
+                };
+                assert!(
+                    lo <= b.objective + tol && b.objective <= hi + tol,
+                    "case {case} {l:?}: brute {} outside [{lo}, {hi}]",
+                    b.objective
+                );
+            }
+        }
+    }
+    assert!(
+        searched > 500 && stopped > 50,
+        "{searched} searched, {stopped} stopped"
+    );
 }
