@@ -45,6 +45,11 @@ impl<'a> Checker<'a, '_> {
             Decl::Enum(e) => self.enum_decl(e),
             Decl::Typedef(t) => {
                 let ty = self.resolve_type(&t.ty);
+                if t.newtype {
+                    self.newtype_target_check(t, &ty);
+                } else {
+                    self.no_dont_care_in(&t.ty, "a typedef");
+                }
                 self.declare(&t.name, Sym::Type(ty));
             }
             Decl::Error(ids, _) => {
@@ -68,17 +73,30 @@ impl<'a> Checker<'a, '_> {
                     }
                 }
             }
-            Decl::Extern(e) => self.declare(&e.name, Sym::ExternType(e)),
+            Decl::Extern(e) => {
+                self.extern_decl_checks(e);
+                self.declare(&e.name, Sym::ExternType(e));
+            }
             Decl::ExternFunction(f) => {
+                self.check_param_list(&f.type_params, &[&f.params], ParamsOf::Declaration);
                 self.extern_fns
                     .entry(f.name.name.clone())
                     .or_default()
                     .push(f);
                 self.declare(&f.name, Sym::ExternFunction(f.name.name.clone()));
             }
-            Decl::ParserType(s) => self.declare(&s.name, Sym::BlockType(BlockKind::Parser, s)),
-            Decl::ControlType(s) => self.declare(&s.name, Sym::BlockType(BlockKind::Control, s)),
-            Decl::Package(s) => self.declare(&s.name, Sym::BlockType(BlockKind::Package, s)),
+            Decl::ParserType(s) => {
+                self.check_param_list(&s.type_params, &[&s.params], ParamsOf::Declaration);
+                self.declare(&s.name, Sym::BlockType(BlockKind::Parser, s));
+            }
+            Decl::ControlType(s) => {
+                self.check_param_list(&s.type_params, &[&s.params], ParamsOf::Declaration);
+                self.declare(&s.name, Sym::BlockType(BlockKind::Control, s));
+            }
+            Decl::Package(s) => {
+                self.check_param_list(&s.type_params, &[&s.params], ParamsOf::Declaration);
+                self.declare(&s.name, Sym::BlockType(BlockKind::Package, s));
+            }
             Decl::Parser(p) => self.parser_decl(p),
             Decl::Control(c) => self.control_decl(c),
             Decl::Action(a) => self.action_decl(a, ""),
@@ -96,6 +114,7 @@ impl<'a> Checker<'a, '_> {
     }
 
     pub(crate) fn const_decl(&mut self, c: &'a ast::ConstDecl) {
+        self.no_dont_care_in(&c.ty, "the type of a constant");
         let ty = self.resolve_type(&c.ty);
         let v = self.expr(&c.value, Some(&ty));
         let v = self.coerce(v, &ty, c.value.span);
@@ -141,12 +160,13 @@ impl<'a> Checker<'a, '_> {
             match s.kind {
                 ast::StructKind::Header => {
                     let ok = matches!(ty, T::Bits { .. } | T::Varbit(_) | T::Bool | T::Unknown)
-                        || self.ser_enum(&ty).is_some();
+                        || self.ser_enum(&ty).is_some()
+                        || self.header_struct_width(&ty).is_some();
                     if !ok {
                         self.err(
                             f.name.span,
                             format!(
-                                "header field '{}' has type {}: header fields must be bit<W>, int<W>, varbit<W>, bool or a serializable enum",
+                                "header field '{}' has type {}: header fields must be bit<W>, int<W>, varbit<W>, bool, a serializable enum or a struct of these",
                                 f.name.name,
                                 self.type_name(&ty)
                             ),
@@ -167,7 +187,11 @@ impl<'a> Checker<'a, '_> {
                 T::Bits { w, .. } => *w,
                 T::Varbit(m) => *m,
                 T::Bool => 1,
-                t => self.ser_enum(t).map_or(0, |(w, _)| w),
+                t => self
+                    .ser_enum(t)
+                    .map(|(w, _)| w)
+                    .or_else(|| self.header_struct_width(t))
+                    .unwrap_or(0),
             };
             fields.push(ir::FieldDef {
                 name: f.name.name.clone(),
@@ -215,6 +239,11 @@ impl<'a> Checker<'a, '_> {
             }
             Some(u) => {
                 let ut = self.resolve_type(u);
+                let ut = if matches!(u, ast::Type::List(_) | ast::Type::DontCare) {
+                    T::Tuple(Vec::new())
+                } else {
+                    ut
+                };
                 let (w, s) = match ut {
                     T::Bits { w, s } => (w, s),
                     T::Unknown => (32, false),
@@ -325,6 +354,7 @@ impl<'a> Checker<'a, '_> {
     }
 
     pub(crate) fn action_decl(&mut self, a: &'a ast::ActionDecl, control: &str) {
+        self.check_param_list(&[], &[&a.params], ParamsOf::Action);
         let qname = qualified(control, &a.name.name, &a.annotations);
         self.declare(&a.name, Sym::Action(qname.clone()));
         // Actions see their control's names; their own locals are kept with the action.
@@ -375,6 +405,7 @@ impl<'a> Checker<'a, '_> {
 
     fn function_decl(&mut self, f: &'a ast::FunctionDecl) {
         let name = f.proto.name.name.clone();
+        self.check_param_list(&f.proto.type_params, &[&f.proto.params], ParamsOf::Body);
         self.tparams.push(
             f.proto
                 .type_params
@@ -388,6 +419,10 @@ impl<'a> Checker<'a, '_> {
             .as_ref()
             .map_or(T::Void, |t| self.resolve_type(t));
         self.declare(&f.proto.name, Sym::Function(name.clone()));
+        self.fn_type_params.insert(
+            name.clone(),
+            f.proto.type_params.iter().map(|p| p.name.clone()).collect(),
+        );
         let saved = self.begin_block();
         if let Some(b) = self.block.as_mut() {
             b.ret = Some(ret.clone());
@@ -441,6 +476,11 @@ impl<'a> Checker<'a, '_> {
         self.blocks.insert(
             name.clone(),
             (BlockKind::Control, &c.sig, c.ctor_params.as_deref()),
+        );
+        self.check_param_list(
+            &c.sig.type_params,
+            &[&c.sig.params, c.ctor_params.as_deref().unwrap_or(&[])],
+            ParamsOf::Body,
         );
         self.tparams.push(
             c.sig
@@ -504,6 +544,7 @@ impl<'a> Checker<'a, '_> {
 
     /// Declares a local variable (hoisted into the current block) and returns its initialiser.
     pub(crate) fn var_decl(&mut self, v: &'a ast::VarDecl) -> Option<ir::Stmt> {
+        self.no_dont_care_in(&v.ty, "the type of a variable");
         let ty = self.resolve_type(&v.ty);
         if matches!(ty, T::Extern(..) | T::Block(_)) {
             self.err(
@@ -546,6 +587,11 @@ impl<'a> Checker<'a, '_> {
         self.blocks.insert(
             name.clone(),
             (BlockKind::Parser, &p.sig, p.ctor_params.as_deref()),
+        );
+        self.check_param_list(
+            &p.sig.type_params,
+            &[&p.sig.params, p.ctor_params.as_deref().unwrap_or(&[])],
+            ParamsOf::Body,
         );
         self.tparams.push(
             p.sig
@@ -668,6 +714,16 @@ impl<'a> Checker<'a, '_> {
     pub(crate) fn instantiation(&mut self, i: &'a ast::Instantiation, block: &str) {
         let ty = self.resolve_type(&i.ty);
         let qname = qualified(block, &i.name.name, &i.annotations);
+        // `= { ... }` implements abstract methods, which only externs have (P4-16 11.3.1).
+        if i.initializer.is_some() && !matches!(ty, T::Extern(..) | T::Unknown) {
+            self.err(
+                i.name.span,
+                format!(
+                    "'{}' is not an extern instance: only extern instantiations can have an initializer block implementing abstract methods",
+                    i.name.name
+                ),
+            );
+        }
         match ty.clone() {
             T::Extern(ext, targs) => {
                 let Some(Sym::ExternType(decl)) = self.lookup(&ext).map(|e| e.sym.clone()) else {
@@ -844,6 +900,14 @@ impl<'a> Checker<'a, '_> {
             );
         }
         let mut slots = Vec::new();
+        // Bindings of the package's type parameters, shared by all its arguments.
+        let mut pkg_bind: HashMap<String, T> = HashMap::new();
+        if let ast::Type::Named { args, .. } = &i.ty {
+            for (tp, ta) in sig.type_params.iter().zip(args) {
+                let t = self.resolve_type(ta);
+                pkg_bind.insert(tp.name.clone(), t);
+            }
+        }
         for (p, a) in sig.params.iter().zip(&i.args) {
             let want = match &p.ty {
                 ast::Type::Named { path, .. } => {
@@ -932,6 +996,22 @@ impl<'a> Checker<'a, '_> {
                             kname(wk)
                         ),
                     );
+                } else {
+                    self.package_arg_params(sig, p, &block, &mut pkg_bind);
+                }
+            } else if want.is_none() && info.is_some() {
+                // A parser or control given for a parameter whose type is not a block type.
+                let pt = self.package_param_type(sig, &p.ty);
+                if !matches!(pt, T::Unknown | T::Param(_) | T::Block(_)) {
+                    self.err(
+                        block.span,
+                        format!(
+                            "type mismatch: package parameter '{}' has type {}, but '{}' is a parser or control",
+                            p.name.name,
+                            self.type_name(&pt),
+                            block.name
+                        ),
+                    );
                 }
             }
             slots.push((p.name.name.clone(), block.name.clone()));
@@ -957,8 +1037,284 @@ impl<'a> Checker<'a, '_> {
     }
 }
 
+impl<'a> Checker<'a, '_> {
+    /// The type of a package parameter, with the package's type parameters left open.
+    fn package_param_type(&mut self, pkg: &ast::TypeDeclSig, t: &ast::Type) -> T {
+        self.tparams.push(
+            pkg.type_params
+                .iter()
+                .map(|tp| (tp.name.clone(), T::Param(tp.name.clone())))
+                .collect(),
+        );
+        let t = self.resolve_type(t);
+        self.tparams.pop();
+        t
+    }
+
+    /// Checks the parameters of the parser or control `block` given for package parameter `p`
+    /// against the parameters of `p`'s parser/control type: same directions, and types that
+    /// agree once the type parameters are bound (consistently across the package's arguments).
+    fn package_arg_params(
+        &mut self,
+        pkg: &'a ast::TypeDeclSig,
+        p: &ast::Param,
+        block: &ast::Ident,
+        pkg_bind: &mut HashMap<String, T>,
+    ) {
+        let ast::Type::Named { path, args: targs } = &p.ty else {
+            return;
+        };
+        let Some(Sym::BlockType(_, bt)) = self.lookup_path(path).map(|e| e.sym.clone()) else {
+            return;
+        };
+        let Some((_, decl, _)) = self.blocks.get(&block.name).cloned() else {
+            return;
+        };
+        if !decl.type_params.is_empty() || bt.params.len() != decl.params.len() {
+            return;
+        }
+        // The block type's type parameters, bound to the package parameter's type arguments
+        // (which may mention the package's own type parameters).
+        let mut inner: HashMap<String, T> = HashMap::new();
+        for (k, tp) in bt.type_params.iter().enumerate() {
+            let t = match targs.get(k) {
+                Some(a) => self.package_param_type(pkg, a),
+                None => T::Param(format!("{}::{}", bt.name.name, tp.name)),
+            };
+            inner.insert(tp.name.clone(), t);
+        }
+        for (want, got) in bt.params.iter().zip(&decl.params) {
+            if want.direction != got.direction {
+                let dn = |d: Option<Direction>| match d {
+                    None => "directionless",
+                    Some(Direction::In) => "in",
+                    Some(Direction::Out) => "out",
+                    Some(Direction::InOut) => "inout",
+                };
+                self.err(
+                    got.name.span,
+                    format!(
+                        "type mismatch: parameter '{}' of '{}' is {}, but {} '{}' expects {} for '{}'",
+                        got.name.name,
+                        block.name,
+                        dn(got.direction),
+                        "type",
+                        bt.name.name,
+                        dn(want.direction),
+                        want.name.name
+                    ),
+                );
+                continue;
+            }
+            self.tparams.push(inner.clone());
+            let wt = self.resolve_type(&want.ty);
+            self.tparams.pop();
+            let gt = self.resolve_type(&got.ty);
+            let before = pkg_bind.clone();
+            let ok = super::types::unify(&wt, &gt, pkg_bind) && {
+                let w = wt.subst(pkg_bind, false);
+                w.contains_param()
+                    || w.is_unknown()
+                    || gt.is_unknown()
+                    || matches!(w, T::Tuple(_))
+                    || (self.assignable(&w, &gt) && self.assignable(&gt, &w))
+            };
+            if !ok {
+                *pkg_bind = before;
+                let w = wt.subst(pkg_bind, false);
+                self.err(
+                    got.name.span,
+                    format!(
+                        "type mismatch: parameter '{}' of '{}' has type {}, but '{}' expects {} for '{}'",
+                        got.name.name,
+                        block.name,
+                        self.type_name(&gt),
+                        bt.name.name,
+                        self.type_name(&w),
+                        want.name.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Which declaration a parameter list belongs to, for [`Checker::check_param_list`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamsOf {
+    /// A declaration without a body (parser/control/package type, extern function or method):
+    /// duplicate names are reported here, as nothing else declares these parameters.
+    Declaration,
+    /// A parser, control or function with a body (duplicates are reported when the parameters
+    /// are declared in its scope).
+    Body,
+    /// An action: as `Body`, and directionless parameters must come last.
+    Action,
+}
+
+impl<'a> Checker<'a, '_> {
+    /// Checks a declaration's type parameters and parameter lists (P4-16 6.8 and 14.1):
+    /// distinct type parameter names, parameters not named like a type parameter, no default
+    /// value for `out`/`inout` or `@optional` parameters, and directionless action parameters
+    /// after the directional ones.
+    pub(crate) fn check_param_list(
+        &mut self,
+        type_params: &[ast::Ident],
+        lists: &[&[ast::Param]],
+        of: ParamsOf,
+    ) {
+        let mut tseen = HashSet::new();
+        for tp in type_params {
+            if !tseen.insert(tp.name.as_str()) {
+                self.err(tp.span, format!("duplicate type parameter '{}'", tp.name));
+            }
+        }
+        let mut seen = HashSet::new();
+        let mut directionless_seen = false;
+        for list in lists {
+            for p in list.iter() {
+                if tseen.contains(p.name.name.as_str()) {
+                    self.err(
+                        p.name.span,
+                        format!(
+                            "parameter '{}' has the same name as a type parameter",
+                            p.name.name
+                        ),
+                    );
+                }
+                if of == ParamsOf::Declaration && !seen.insert(p.name.name.as_str()) {
+                    self.err(
+                        p.name.span,
+                        format!("duplicate parameter '{}'", p.name.name),
+                    );
+                }
+                if let Some(d) = &p.default {
+                    if matches!(p.direction, Some(Direction::Out | Direction::InOut)) {
+                        self.err(
+                            d.span,
+                            format!(
+                                "'{}' parameter '{}' cannot have a default value",
+                                if p.direction == Some(Direction::Out) {
+                                    "out"
+                                } else {
+                                    "inout"
+                                },
+                                p.name.name
+                            ),
+                        );
+                    } else if has_annotation(&p.annotations, "optional") {
+                        self.err(
+                            d.span,
+                            format!(
+                                "optional parameter '{}' cannot have a default value",
+                                p.name.name
+                            ),
+                        );
+                    }
+                }
+                if of == ParamsOf::Action {
+                    if p.direction.is_none() {
+                        directionless_seen = true;
+                    } else if directionless_seen {
+                        self.err(
+                            p.name.span,
+                            format!(
+                                "action parameter '{}' has a direction but follows a directionless one (directionless action parameters must come last)",
+                                p.name.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Checks an extern declaration's methods: parameter lists, constructors without a return
+    /// type, and no two methods with the same name and the same number of parameters.
+    fn extern_decl_checks(&mut self, e: &ast::ExternDecl) {
+        self.check_param_list(&e.type_params, &[], ParamsOf::Declaration);
+        let mut arities: HashMap<(&str, usize), crate::diag::Span> = HashMap::new();
+        for m in &e.methods {
+            self.check_param_list(&m.type_params, &[&m.params], ParamsOf::Declaration);
+            if m.name.name == e.name.name && m.ret.is_some() {
+                self.err(
+                    m.name.span,
+                    format!("constructor '{}' cannot have a return type", m.name.name),
+                );
+            }
+            if let Some(prev) = arities.insert((m.name.name.as_str(), m.params.len()), m.name.span)
+            {
+                self.diags.push(
+                    crate::diag::Diagnostic::error(
+                        m.name.span,
+                        format!(
+                            "duplicate method '{}' with {} parameter(s) in extern '{}' (overloads must differ in their number of parameters)",
+                            m.name.name,
+                            m.params.len(),
+                            e.name.name
+                        ),
+                    )
+                    .with_note(prev, "previously declared here"),
+                );
+            }
+        }
+    }
+}
+
+impl<'a> Checker<'a, '_> {
+    /// `_` stands for "any type" only in extern and function signatures; a declared
+    /// constant, variable or typedef needs a complete type.
+    pub(crate) fn no_dont_care_in(&mut self, t: &ast::Type, what: &str) {
+        if let Some(span) = dont_care_span(t) {
+            self.err(span, format!("'_' cannot be used in {what}"));
+        }
+    }
+
+    /// `type T N;` introduces a new type only for bit<W>, int<W>, bool, a serializable enum or
+    /// another new type (typedef'd names of these included) (P4-16 7.6).
+    fn newtype_target_check(&mut self, t: &ast::TypedefDecl, ty: &T) {
+        let ok = match &t.ty {
+            ast::Type::List(_) | ast::Type::DontCare | ast::Type::Tuple(_) => false,
+            _ => matches!(ty, T::Bits { .. } | T::Bool | T::Unknown) || self.ser_enum(ty).is_some(),
+        };
+        if !ok {
+            self.err(
+                t.name.span,
+                format!(
+                    "'type' cannot introduce a new type for {}: only bit<W>, int<W>, bool and serializable enums are allowed",
+                    crate::printer::print_type(&t.ty)
+                ),
+            );
+        }
+    }
+}
+
+/// The span of a `_` inside a written type, if any.
+fn dont_care_span(t: &ast::Type) -> Option<crate::diag::Span> {
+    match t {
+        ast::Type::DontCare => Some(crate::diag::Span::DUMMY),
+        ast::Type::Tuple(ts) => ts.iter().find_map(dont_care_span),
+        ast::Type::List(e) => dont_care_span(e),
+        ast::Type::Stack { elem, .. } => dont_care_span(elem),
+        ast::Type::Named { path, args } => args.iter().find_map(dont_care_span).map(|s| {
+            if s == crate::diag::Span::DUMMY {
+                path.name.span
+            } else {
+                s
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Whether a parameter may be left without an argument: it has a default value or is
+/// `@optional` (P4-16 6.8.2).
+pub(crate) fn param_optional(p: &ast::Param) -> bool {
+    p.default.is_some() || has_annotation(&p.annotations, "optional")
+}
+
 /// Whether `n` arguments can be given to these parameters (those with defaults are optional).
 pub(crate) fn arity_ok(params: &[ast::Param], n: usize) -> bool {
-    let required = params.iter().filter(|p| p.default.is_none()).count();
+    let required = params.iter().filter(|p| !param_optional(p)).count();
     n >= required && n <= params.len()
 }

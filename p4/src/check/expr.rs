@@ -128,6 +128,47 @@ impl<'a> Checker<'a, '_> {
         }
     }
 
+    /// Initializers closed by `...` only initialize variables and constants, or are assigned
+    /// (P4-16 8.26); p4c rejects them as operands, arguments and return values.
+    pub(crate) fn no_default_init(&mut self, e: &ast::Expr, ctx: &str) {
+        let dots = match &e.kind {
+            A::List(items) => items.iter().any(|x| matches!(x.kind, A::Dots)),
+            A::StructInit { has_dots, .. } => *has_dots,
+            _ => false,
+        };
+        if dots {
+            self.err(
+                e.span,
+                format!("an initializer with '...' (default values) cannot be used in {ctx}"),
+            );
+        }
+    }
+
+    /// P4-16 8.11.2: a value of a serializable enum converts implicitly to the enum's
+    /// underlying type. Returns `x` unchanged when it is not of a serializable enum type;
+    /// enum members fold to their values.
+    pub(crate) fn enum_to_underlying(&mut self, x: Typed) -> Typed {
+        let Some((w, s)) = self.ser_enum(&x.t) else {
+            return x;
+        };
+        let u = T::Bits { w, s };
+        if let (K::EnumMember { name }, T::Named(id)) = (&x.e.kind, &x.t) {
+            if let Some(ir::TypeKind::SerEnum { members, .. }) =
+                self.ir.types.get(*id as usize).map(|d| &d.kind)
+            {
+                if let Some(m) = members.iter().find(|m| &m.name == name) {
+                    return mk(
+                        u,
+                        K::Const {
+                            value: wrap(&m.value, w, s),
+                        },
+                    );
+                }
+            }
+        }
+        mk(u, K::Cast { arg: Box::new(x.e) })
+    }
+
     /// Gives an untyped integer the type `target` and checks that `x` fits where `target` is
     /// expected.
     pub(crate) fn coerce(&mut self, x: Typed, target: &T, span: Span) -> Typed {
@@ -153,6 +194,10 @@ impl<'a> Checker<'a, '_> {
                 );
             }
             return mk(target.clone(), K::Cast { arg: Box::new(x.e) });
+        }
+        if matches!(target, T::Bits { .. }) && self.ser_enum(&x.t).is_some() {
+            let x = self.enum_to_underlying(x);
+            return self.coerce(x, target, span);
         }
         if let (T::Tuple(_), T::Named(_)) = (&x.t, target) {
             if self.assignable(target, &x.t) {
@@ -262,6 +307,40 @@ impl<'a> Checker<'a, '_> {
                             },
                         )
                     }
+                    // P4-16 8.12: a tuple element is selected with a compile-time constant.
+                    T::Tuple(ts) => match const_int(&i.e) {
+                        Some(v) => match v.to_usize().filter(|k| *k < ts.len()) {
+                            Some(k) => {
+                                let idx = mk(T::Bits { w: 32, s: false }, K::Const { value: v });
+                                mk(
+                                    ts[k].clone(),
+                                    K::Index {
+                                        base: Box::new(b.e),
+                                        index: Box::new(idx.e),
+                                    },
+                                )
+                            }
+                            None => {
+                                self.err(
+                                    index.span,
+                                    format!(
+                                        "index {v} is out of bounds for a tuple of {} elements",
+                                        ts.len()
+                                    ),
+                                );
+                                unknown()
+                            }
+                        },
+                        None => {
+                            if !i.t.is_unknown() {
+                                self.err(
+                                    index.span,
+                                    "a tuple index must be a compile-time constant",
+                                );
+                            }
+                            unknown()
+                        }
+                    },
                     T::Unknown => unknown(),
                     other => {
                         self.err(
@@ -380,10 +459,12 @@ impl<'a> Checker<'a, '_> {
                 self.cast(x, &target, e.span)
             }
             A::List(items) => self.list(items, expect, e.span),
-            A::StructInit { fields, .. } => self.struct_init(fields, expect, e.span),
+            A::StructInit { fields, has_dots } => {
+                self.struct_init(fields, *has_dots, expect, e.span)
+            }
             A::TypedInit { ty, fields } => {
                 let t = self.resolve_type(ty);
-                self.struct_init(fields, Some(&t), e.span)
+                self.struct_init(fields, false, Some(&t), e.span)
             }
             A::DontCare => mk(T::Unknown, K::DontCare),
             A::Default => {
@@ -699,8 +780,18 @@ impl<'a> Checker<'a, '_> {
                 )
             }
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                self.no_default_init(lhs, "a comparison");
+                self.no_default_init(rhs, "a comparison");
                 let a = self.expr(lhs, None);
                 let b = self.expr(rhs, Some(&a.t).filter(|t| !matches!(t, T::Int)));
+                // Serializable enums compare with their own type; against anything else (and
+                // in ordered comparisons) they convert to their underlying type.
+                let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
+                let (a, b) = if ordered || a.t != b.t {
+                    (self.enum_to_underlying(a), self.enum_to_underlying(b))
+                } else {
+                    (a, b)
+                };
                 let (a, b) = self.unify_operands(a, b, lhs.span, rhs.span, None);
                 if a.t.is_unknown() || b.t.is_unknown() {
                     return mk(
@@ -712,7 +803,6 @@ impl<'a> Checker<'a, '_> {
                         },
                     );
                 }
-                let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
                 if ordered && !matches!(a.t, T::Bits { .. } | T::Int) {
                     self.err(
                         span,
@@ -736,6 +826,20 @@ impl<'a> Checker<'a, '_> {
                     );
                     return unknown();
                 }
+                // Enum members and error codes compare at compile time.
+                let names = match (&a.e.kind, &b.e.kind) {
+                    (K::EnumMember { name: x }, K::EnumMember { name: y })
+                    | (K::ErrorConst { name: x }, K::ErrorConst { name: y }) => Some(x == y),
+                    _ => None,
+                };
+                if let (Some(same), BinOp::Eq | BinOp::Ne) = (names, op) {
+                    return mk(
+                        T::Bool,
+                        K::Bool {
+                            value: same == (op == BinOp::Eq),
+                        },
+                    );
+                }
                 if let (Some(x), Some(y)) = (const_int(&a.e), const_int(&b.e)) {
                     let v = match op {
                         BinOp::Eq => x == y,
@@ -757,8 +861,10 @@ impl<'a> Checker<'a, '_> {
                 )
             }
             BinOp::Shl | BinOp::Shr => {
-                let mut a = self.expr(lhs, expect);
+                let a = self.expr(lhs, expect);
+                let mut a = self.enum_to_underlying(a);
                 let b = self.expr(rhs, None);
+                let b = self.enum_to_underlying(b);
                 if matches!(a.t, T::Int) && !is_constant(&b.e) {
                     match expect {
                         Some(t @ T::Bits { .. }) => {
@@ -835,7 +941,9 @@ impl<'a> Checker<'a, '_> {
             }
             BinOp::Concat => {
                 let a = self.expr(lhs, None);
+                let a = self.enum_to_underlying(a);
                 let b = self.expr(rhs, None);
+                let b = self.enum_to_underlying(b);
                 let (wa, sa) = match &a.t {
                     T::Bits { w, s } => (*w, *s),
                     T::Unknown => return unknown(),
@@ -875,9 +983,28 @@ impl<'a> Checker<'a, '_> {
                 )
             }
             _ => {
-                // Arithmetic and bitwise operators.
+                // Arithmetic and bitwise operators (serializable enums convert to their
+                // underlying type).
                 let a = self.expr(lhs, expect);
+                let a = self.enum_to_underlying(a);
                 let b = self.expr(rhs, Some(&a.t).filter(|t| !matches!(t, T::Int)).or(expect));
+                let b = self.enum_to_underlying(b);
+                // `/` and `%` are only defined for non-negative integer literals (P4-16 8.6).
+                if matches!(op, BinOp::Div | BinOp::Mod) {
+                    for (x, sp) in [(&a, lhs.span), (&b, rhs.span)] {
+                        if matches!(x.t, T::Int) && const_int(&x.e).is_some_and(|v| v.is_negative())
+                        {
+                            self.err(
+                                sp,
+                                format!(
+                                    "operator '{}' is not defined for negative values",
+                                    op.as_str()
+                                ),
+                            );
+                            return unknown();
+                        }
+                    }
+                }
                 let (a, b) = self.unify_operands(a, b, lhs.span, rhs.span, expect);
                 if a.t.is_unknown() || b.t.is_unknown() {
                     return unknown();
@@ -995,6 +1122,7 @@ impl<'a> Checker<'a, '_> {
                 )
             }
             UnOp::BitNot | UnOp::Neg | UnOp::Plus => {
+                let x = self.enum_to_underlying(x);
                 let x = match (&x.t, expect) {
                     (T::Int, Some(t @ T::Bits { .. })) if op == UnOp::BitNot => {
                         let t = t.clone();
@@ -1110,6 +1238,48 @@ impl<'a> Checker<'a, '_> {
         mk(target.clone(), K::Cast { arg: Box::new(x.e) })
     }
 
+    /// The default value of a type (P4-16 7.3), for fields left to `...` in an initializer.
+    /// Headers, header unions and stacks default to invalid, which the IR cannot write as a
+    /// value; they are left as `_`.
+    pub(crate) fn default_value(&self, t: &T) -> ir::Expr {
+        let kind = match t {
+            T::Bits { .. } | T::Int => K::Const {
+                value: BigInt::zero(),
+            },
+            T::Bool => K::Bool { value: false },
+            T::Error => K::ErrorConst {
+                name: "NoError".into(),
+            },
+            T::Str => K::Str {
+                value: String::new(),
+            },
+            T::Tuple(ts) => K::List {
+                elems: ts.iter().map(|t| self.default_value(t)).collect(),
+            },
+            T::Named(id) => match self.ir.types.get(*id as usize).map(|d| &d.kind) {
+                Some(ir::TypeKind::Struct { fields }) => K::List {
+                    elems: fields
+                        .iter()
+                        .map(|f| self.default_value(&super::ty_from_ir(&f.ty)))
+                        .collect(),
+                },
+                Some(ir::TypeKind::SerEnum { .. }) => K::Const {
+                    value: BigInt::zero(),
+                },
+                Some(ir::TypeKind::Enum { members }) => match members.first() {
+                    Some(m) => K::EnumMember { name: m.clone() },
+                    None => K::DontCare,
+                },
+                _ => K::DontCare,
+            },
+            _ => K::DontCare,
+        };
+        ir::Expr {
+            ty: t.to_ir(),
+            kind,
+        }
+    }
+
     fn list(&mut self, items: &[ast::Expr], expect: Option<&T>, span: Span) -> Typed {
         let field_types: Option<Vec<T>> = match expect {
             Some(T::Tuple(ts)) => Some(ts.clone()),
@@ -1135,10 +1305,26 @@ impl<'a> Checker<'a, '_> {
                 );
                 return unknown();
             }
+            if real.len() > fts.len() {
+                let tn = expect.map(|t| self.type_name(t)).unwrap_or_default();
+                self.err(
+                    span,
+                    format!(
+                        "type mismatch: {tn} has {} fields but the list has {} elements",
+                        fts.len(),
+                        real.len()
+                    ),
+                );
+                return unknown();
+            }
             let mut elems = Vec::new();
             for (e, ft) in real.iter().zip(fts) {
                 let x = self.expr(e, Some(ft));
                 elems.push(self.coerce(x, ft, e.span).e);
+            }
+            // `...` gives the remaining fields their default values.
+            for ft in &fts[real.len()..] {
+                elems.push(self.default_value(ft));
             }
             let t = expect.cloned().unwrap_or(T::Unknown);
             return mk(t, K::List { elems });
@@ -1159,6 +1345,7 @@ impl<'a> Checker<'a, '_> {
     fn struct_init(
         &mut self,
         fields: &[(ast::Ident, ast::Expr)],
+        has_dots: bool,
         expect: Option<&T>,
         span: Span,
     ) -> Typed {
@@ -1209,6 +1396,8 @@ impl<'a> Checker<'a, '_> {
                     let x = self.expr(v, Some(ft));
                     elems.push(self.coerce(x, ft, v.span).e);
                 }
+                // `...` gives the fields not mentioned their default values.
+                None if has_dots => elems.push(self.default_value(ft)),
                 None => {
                     self.err(
                         span,
@@ -1251,7 +1440,10 @@ impl<'a> Checker<'a, '_> {
             }
         }
         for (p, a) in params.iter().zip(&out) {
-            if a.is_none() && p.default.is_none() && args.iter().any(|a| a.name.is_some()) {
+            if a.is_none()
+                && !super::decls::param_optional(p)
+                && args.iter().any(|a| a.name.is_some())
+            {
                 self.err(
                     span,
                     format!("missing argument for parameter '{}'", p.name.name),
@@ -1352,7 +1544,30 @@ impl<'a> Checker<'a, '_> {
                         )
                     }
                     Some(Sym::Function(f)) => {
-                        let sig = self.signatures.get(&f).cloned();
+                        let mut sig = self.signatures.get(&f).cloned();
+                        // Explicit type arguments replace the function's type parameters.
+                        if !type_args.is_empty() {
+                            let names = self.fn_type_params.get(&f).cloned().unwrap_or_default();
+                            if names.len() != type_args.len() {
+                                self.err(
+                                    span,
+                                    format!(
+                                        "wrong number of type arguments to '{name}': expected {}, got {}",
+                                        names.len(),
+                                        type_args.len()
+                                    ),
+                                );
+                            } else if let Some(sg) = sig.as_mut() {
+                                let m: HashMap<String, T> = names
+                                    .into_iter()
+                                    .zip(type_args.iter().map(|t| self.resolve_type(t)))
+                                    .collect();
+                                for p in &mut sg.params {
+                                    p.1 = p.1.subst(&m, false);
+                                }
+                                sg.ret = sg.ret.subst(&m, false);
+                            }
+                        }
                         let ret = sig.as_ref().map_or(T::Unknown, |s| s.ret.clone());
                         let args_ir = self.call_sig(&name, sig.as_ref(), args, span);
                         let ret = if ret.contains_param() {
@@ -1371,6 +1586,9 @@ impl<'a> Checker<'a, '_> {
                         )
                     }
                     Some(Sym::ExternFunction(f)) => {
+                        if f == "verify" && !self.block.as_ref().is_some_and(|b| b.in_parser) {
+                            self.err(span, "verify() can only be called in a parser");
+                        }
                         let protos = self.extern_fns.get(&f).cloned().unwrap_or_default();
                         match self.call_proto(&f, &protos, HashMap::new(), type_args, args, span) {
                             Some((ret, targs, args_ir)) => mk(
@@ -1450,6 +1668,7 @@ impl<'a> Checker<'a, '_> {
                     .find(|a| a.name.as_ref().is_some_and(|n| n.name == *pname))
             };
             let Some(a) = a else { continue };
+            self.no_default_init(&a.value, "an argument");
             let x = self.expr(&a.value, Some(pty));
             let x = self.coerce(x, pty, a.value.span);
             self.check_out_arg(&a.value, *dir, pname);
@@ -1529,6 +1748,7 @@ impl<'a> Checker<'a, '_> {
         let mut out = Vec::new();
         for ((p, pty), a) in proto.params.iter().zip(&ptys).zip(ordered) {
             let Some(a) = a else { continue };
+            self.no_default_init(a, "an argument");
             let pty_now = pty.subst(&inferred, false);
             let x = if pty_now.contains_param() {
                 let x = self.expr(a, None);
@@ -1549,6 +1769,21 @@ impl<'a> Checker<'a, '_> {
             };
             self.check_out_arg(a, p.direction, &p.name.name);
             out.push(x.e);
+        }
+        // An integer literal has no width; a type parameter of the callee cannot be bound
+        // to it (p4c: "could not infer a width").
+        if type_args.is_empty() {
+            for tp in &proto.type_params {
+                if matches!(inferred.get(&tp.name), Some(T::Int)) {
+                    self.err(
+                        span,
+                        format!(
+                            "could not infer a width for type parameter '{}' of '{name}': it is only given integer literals (add a cast, e.g. (bit<16>)0)",
+                            tp.name
+                        ),
+                    );
+                }
+            }
         }
         let ret = match &proto.ret {
             Some(r) => {

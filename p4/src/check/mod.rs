@@ -108,6 +108,10 @@ pub(crate) struct Checker<'a, 'd> {
     pub ids: HashSet<u32>,
     /// Tables of the current control: name -> action names, for `switch (t.apply().action_run)`.
     pub table_actions: HashMap<String, Vec<String>>,
+    /// Type parameter names of generic functions, for calls with explicit type arguments.
+    pub fn_type_params: HashMap<String, Vec<String>>,
+    /// The table being checked: action -> its directional arguments in the actions list.
+    pub table_bindings: HashMap<String, Vec<String>>,
 }
 
 impl<'a, 'd> Checker<'a, 'd> {
@@ -138,6 +142,8 @@ impl<'a, 'd> Checker<'a, 'd> {
             tparams: Vec::new(),
             ids: HashSet::new(),
             table_actions: HashMap::new(),
+            fn_type_params: HashMap::new(),
+            table_bindings: HashMap::new(),
         }
     }
 
@@ -290,6 +296,13 @@ impl<'a, 'd> Checker<'a, 'd> {
             }
             ast::Type::Named { path, args } => {
                 let name = &path.name.name;
+                if args.iter().any(|a| matches!(a, ast::Type::Void)) {
+                    self.err(
+                        path.name.span,
+                        format!("'void' cannot be a type argument of '{name}'"),
+                    );
+                    return T::Unknown;
+                }
                 if !path.absolute {
                     for m in self.tparams.iter().rev() {
                         if let Some(t) = m.get(name) {
@@ -381,6 +394,36 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
+    /// Width in bits of a struct that may be a header field (P4-16 7.2.2): its fields are
+    /// bit<W>, int<W>, bool, serializable enums or such structs, recursively. `None` for any
+    /// other type.
+    pub(crate) fn header_struct_width(&self, t: &T) -> Option<u32> {
+        self.header_struct_width_at(t, 0)
+    }
+
+    fn header_struct_width_at(&self, t: &T, depth: u32) -> Option<u32> {
+        let Some(ir::TypeKind::Struct { fields }) = self.type_kind(t) else {
+            return None;
+        };
+        if depth > 64 {
+            return None;
+        }
+        let mut total = 0u32;
+        for f in fields {
+            let ft = ty_from_ir(&f.ty);
+            let w = match &ft {
+                T::Bits { w, .. } => *w,
+                T::Bool => 1,
+                other => match self.ser_enum(other) {
+                    Some((w, _)) => w,
+                    None => self.header_struct_width_at(other, depth + 1)?,
+                },
+            };
+            total = total.saturating_add(w);
+        }
+        Some(total)
+    }
+
     /// Fields of a struct-like type.
     pub(crate) fn fields_of(&self, t: &T) -> Option<Vec<(String, T)>> {
         let kind = self.type_kind(t)?;
@@ -393,7 +436,7 @@ impl<'a, 'd> Checker<'a, 'd> {
         Some(
             fields
                 .iter()
-                .map(|f| (f.name.clone(), ty_from_ir(&f.ty)))
+                .map(|f| (f.name.clone(), field_ty(&ty_from_ir(&f.ty))))
                 .collect(),
         )
     }
@@ -448,6 +491,17 @@ pub(crate) fn ty_from_ir(t: &ir::Ty) -> T {
         }
         ir::Ty::TableResult { table } => T::TableResult(table.clone()),
         ir::Ty::ActionEnum { table } => T::ActionEnum(table.clone()),
+    }
+}
+
+/// A field type as the checker sees it. Fields of generic structs that mention the struct's
+/// type parameters are stored without them (as `void`, which no field can have); they are
+/// not checked.
+fn field_ty(t: &T) -> T {
+    match t {
+        T::Void => T::Unknown,
+        T::Tuple(v) => T::Tuple(v.iter().map(field_ty).collect()),
+        other => other.clone(),
     }
 }
 

@@ -120,6 +120,7 @@ impl<'a> Checker<'a, '_> {
         let ret = self.block.as_ref().and_then(|b| b.ret.clone());
         match (ret, v) {
             (Some(rt), Some(e)) if rt != T::Void => {
+                self.no_default_init(e, "a return statement");
                 let x = self.expr(e, Some(&rt));
                 let x = self.coerce(x, &rt, e.span);
                 out.push(ir::Stmt::Return { value: Some(x.e) });

@@ -38,6 +38,7 @@ impl<'a> Checker<'a, '_> {
     pub(crate) fn table_decl(&mut self, t: &'a ast::TableDecl, control: &str) {
         let qname = qualified(control, &t.name.name, &t.annotations);
         self.declare(&t.name, Sym::Table(qname.clone()));
+        self.table_bindings.clear();
         let mut keys = Vec::new();
         let mut actions: Vec<ir::TableAction> = Vec::new();
         let mut action_locals: Vec<String> = Vec::new();
@@ -149,20 +150,34 @@ impl<'a> Checker<'a, '_> {
                             );
                             continue;
                         }
-                        if let Some(args) = &a.args {
-                            // Arguments bind the action's directional parameters.
-                            let sig = self.signatures.get(&q).cloned();
-                            if let Some(sig) = sig {
-                                let directional =
-                                    sig.params.iter().filter(|p| p.2.is_some()).count();
-                                if args.len() > directional && args.len() != sig.params.len() {
-                                    self.err(a.span, format!("wrong number of arguments for action '{}' in the actions list: it has {directional} directional parameter(s)", a.name.name.name));
-                                }
-                                for (arg, p) in args.iter().zip(&sig.params) {
-                                    let x = self.expr(&arg.value, Some(&p.1));
-                                    self.coerce(x, &p.1, arg.value.span);
-                                }
+                        // The actions list binds exactly the action's directional parameters;
+                        // its directionless ones are action data (P4-16 14.2.1.2).
+                        if let Some(sig) = self.signatures.get(&q).cloned() {
+                            let directional: Vec<_> =
+                                sig.params.iter().filter(|p| p.2.is_some()).collect();
+                            let args: &[ast::Arg] = a.args.as_deref().unwrap_or(&[]);
+                            if args.len() != directional.len() {
+                                self.err(
+                                    a.span,
+                                    format!(
+                                        "action '{}' in the actions list of table '{}' must bind its {} directional parameter(s), got {} argument(s)",
+                                        a.name.name.name,
+                                        t.name.name,
+                                        directional.len(),
+                                        args.len()
+                                    ),
+                                );
                             }
+                            for (arg, p) in args.iter().zip(&directional) {
+                                let x = self.expr(&arg.value, Some(&p.1));
+                                self.coerce(x, &p.1, arg.value.span);
+                            }
+                            self.table_bindings.insert(
+                                q.clone(),
+                                args.iter()
+                                    .map(|x| crate::printer::print_expr(&x.value))
+                                    .collect(),
+                            );
                         }
                         let scope = if has_annotation(&a.annotations, "defaultonly") {
                             ir::ActionScope::DefaultOnly
@@ -422,6 +437,28 @@ impl<'a> Checker<'a, '_> {
             );
             return None;
         }
+        // Arguments for the directional parameters must be those bound in the actions list.
+        if args.len() == sig.params.len() {
+            if let Some(bound) = self.table_bindings.get(&q).cloned() {
+                let given = args
+                    .iter()
+                    .zip(&sig.params)
+                    .filter(|(_, p)| p.2.is_some())
+                    .map(|(a, _)| a);
+                for (a, b) in given.zip(&bound) {
+                    if crate::printer::print_expr(&a.value) != *b {
+                        self.err(
+                            a.value.span,
+                            format!(
+                                "argument '{}' of action '{}' differs from '{b}', bound in the actions list of table '{table}'",
+                                crate::printer::print_expr(&a.value),
+                                path.name.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         let mut out = Vec::new();
         for (a, p) in args.iter().zip(&expected) {
             let x = self.expr(&a.value, Some(&p.1));
@@ -448,6 +485,13 @@ impl<'a> Checker<'a, '_> {
         table: &str,
     ) -> Option<ir::ConstEntry> {
         let n = key_types.len();
+        if n == 0 {
+            self.err(
+                en.span,
+                format!("table '{table}' has no key, so it cannot have entries"),
+            );
+            return None;
+        }
         let keys_ast: Vec<&ast::Expr> = if !en.tuple
             && en.keys.len() == 1
             && n != 1
@@ -639,9 +683,16 @@ impl<'a> Checker<'a, '_> {
         let mut out_cases = Vec::new();
         for c in cases {
             self.check_state_ref(&c.state.name, names);
+            // `default`/`_` and a value_set (of a struct with one field per expression) each
+            // cover all the select expressions.
+            let is_value_set = |k: &ast::Expr, me: &Self| match &k.kind {
+                A::Path(p) => matches!(me.lookup_path(p).map(|x| &x.sym), Some(Sym::ValueSet(_))),
+                _ => false,
+            };
             let elems: Vec<&ast::Expr> = if c.keys.len() == 1
                 && key_types.len() != 1
-                && matches!(c.keys[0].kind, A::Default | A::DontCare)
+                && (matches!(c.keys[0].kind, A::Default | A::DontCare)
+                    || is_value_set(&c.keys[0], self))
             {
                 vec![&c.keys[0]; key_types.len()]
             } else {
