@@ -202,15 +202,35 @@ impl Pipeline {
         args: &[u128],
         priority: i32,
     ) -> Result<EntryHandle, RuntimeError> {
+        let (t, spec) = self.entry(table, keys, action, args, priority)?;
+        let r = self.st.tables[t].table.insert(spec);
+        self.table_result(t, r)
+    }
+
+    /// Resolves a control-plane entry: the table's index and the encoded entry.
+    fn entry(
+        &self,
+        table: &str,
+        keys: &[KeyValue],
+        action: &str,
+        args: &[u128],
+        priority: i32,
+    ) -> Result<(usize, EntrySpec), RuntimeError> {
         let t = self.table_idx(table)?;
         let a = self.table_action(t, action)?;
         let data = self.encode_args(a, args)?;
-        let spec = self.spec(t, keys, priority, a, data)?;
-        let name = self.prog.tables[t].name.clone();
-        self.st.tables[t]
-            .table
-            .insert(spec)
-            .map_err(|error| RuntimeError::Table { table: name, error })
+        Ok((t, self.spec(t, keys, priority, a, data)?))
+    }
+
+    fn table_result<T>(
+        &self,
+        t: usize,
+        r: Result<T, exo_tables::TableError>,
+    ) -> Result<T, RuntimeError> {
+        r.map_err(|error| RuntimeError::Table {
+            table: self.prog.tables[t].name.clone(),
+            error,
+        })
     }
 
     pub fn table_modify(
@@ -221,15 +241,11 @@ impl Pipeline {
         args: &[u128],
         priority: i32,
     ) -> Result<EntryHandle, RuntimeError> {
-        let t = self.table_idx(table)?;
-        let a = self.table_action(t, action)?;
-        let data = self.encode_args(a, args)?;
-        let spec = self.spec(t, keys, priority, a, data)?;
-        let name = self.prog.tables[t].name.clone();
-        self.st.tables[t]
+        let (t, spec) = self.entry(table, keys, action, args, priority)?;
+        let r = self.st.tables[t]
             .table
-            .modify(&spec.matches, priority, a, &spec.data)
-            .map_err(|error| RuntimeError::Table { table: name, error })
+            .modify(&spec.matches, priority, spec.action, &spec.data);
+        self.table_result(t, r)
     }
 
     pub fn table_delete(
