@@ -12,7 +12,6 @@
 //! the first argument.
 
 use anyhow::{bail, Context, Result};
-use exo_traffic::apps::write_entries;
 use exo_traffic::config::{self, DEFAULT_ALPHA, DEFAULT_FLOWS, DEFAULT_RATE_PPS};
 use exo_traffic::gen::{write_pcap, Churn, TraceConfig};
 use exo_traffic::pcap::{PcapReader, Resolution, WriterOptions};
@@ -182,15 +181,8 @@ fn pcap_path(output: &Path, name: &str) -> Result<PathBuf> {
 
 /// Writes `DIR/<app>.stf` for every app of the trace.
 fn write_entries_dir(cfg: &TraceConfig, dir: &Path, cached_keys: u64) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
-    for (i, a) in cfg.apps.iter().enumerate() {
-        let path = dir.join(format!("{}.stf", a.name));
-        let f = File::create(&path).with_context(|| format!("{}", path.display()))?;
-        let mut w = BufWriter::new(f);
-        let n = write_entries(&cfg.space(i), cached_keys, &mut w)
-            .with_context(|| format!("{}", path.display()))?;
-        w.flush().with_context(|| format!("{}", path.display()))?;
-        eprintln!("{}: {} lines ({})", path.display(), n, a.kind);
+    for (path, n, kind) in exo_traffic::gen::write_entries_dir(cfg, dir, cached_keys)? {
+        eprintln!("{}: {} lines ({})", path.display(), n, kind);
     }
     Ok(())
 }

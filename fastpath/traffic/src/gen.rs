@@ -281,3 +281,27 @@ pub fn write_pcap<W: Write>(cfg: &TraceConfig, out: W, opts: WriterOptions) -> i
     w.flush()?;
     Ok(s)
 }
+
+/// Writes `DIR/<app>.stf`, the entries of every app of the trace; returns for each file its
+/// path, the number of lines written and the app's kind. Errors name the file.
+pub fn write_entries_dir(
+    cfg: &TraceConfig,
+    dir: &std::path::Path,
+    cached_keys: u64,
+) -> io::Result<Vec<(std::path::PathBuf, u64, AppKind)>> {
+    let named = |path: &std::path::Path, e: io::Error| {
+        io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+    };
+    std::fs::create_dir_all(dir).map_err(|e| named(dir, e))?;
+    let mut out = Vec::new();
+    for (i, a) in cfg.apps.iter().enumerate() {
+        let path = dir.join(format!("{}.stf", a.name));
+        let f = std::fs::File::create(&path).map_err(|e| named(&path, e))?;
+        let mut w = io::BufWriter::new(f);
+        let n = crate::apps::write_entries(&cfg.space(i), cached_keys, &mut w)
+            .map_err(|e| named(&path, e))?;
+        w.flush().map_err(|e| named(&path, e))?;
+        out.push((path, n, a.kind));
+    }
+    Ok(out)
+}

@@ -3,7 +3,6 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use exo_traffic::apps::write_entries;
 use exo_traffic::config::{self, DEFAULT_ALPHA, DEFAULT_FLOWS, DEFAULT_RATE_PPS};
 use exo_traffic::gen::{write_pcap, Churn, TraceConfig};
 use exo_traffic::pcap::{PcapReader, Resolution, WriterOptions};
@@ -146,16 +145,9 @@ fn trace_config(src: &Source) -> Result<TraceConfig> {
     Ok(cfg)
 }
 
-fn entries(cfg: &TraceConfig, dir: &PathBuf, cached_keys: u64) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
-    for (i, a) in cfg.apps.iter().enumerate() {
-        let path = dir.join(format!("{}.stf", a.name));
-        let f = File::create(&path).with_context(|| format!("{}", path.display()))?;
-        let mut w = BufWriter::new(f);
-        let n = write_entries(&cfg.space(i), cached_keys, &mut w)
-            .with_context(|| format!("{}", path.display()))?;
-        w.flush().with_context(|| format!("{}", path.display()))?;
-        eprintln!("{}: {} lines ({})", path.display(), n, a.kind);
+fn entries(cfg: &TraceConfig, dir: &std::path::Path, cached_keys: u64) -> Result<()> {
+    for (path, n, kind) in exo_traffic::gen::write_entries_dir(cfg, dir, cached_keys)? {
+        eprintln!("{}: {} lines ({})", path.display(), n, kind);
     }
     Ok(())
 }
