@@ -26,23 +26,36 @@ pub fn read_bits(buf: &[u8], off: usize, w: u32) -> u128 {
     if w == 0 {
         return 0;
     }
-    if off.is_multiple_of(8) && w.is_multiple_of(8) {
-        let start = off / 8;
-        let n = (w / 8) as usize;
-        // Fast path: one unaligned big-endian load when 16 bytes are readable.
-        if let Some(b16) = buf.get(start..start + 16) {
-            let mut a = [0u8; 16];
-            a.copy_from_slice(b16);
-            let v = u128::from_be_bytes(a);
-            return if n >= 16 { v } else { v >> (128 - 8 * n) };
+    let start = off / 8;
+    let sh = (off % 8) as u32;
+    if sh + w <= 64 {
+        // Most header fields: one big-endian 8-byte window in a single register.
+        if let Some(b8) = buf.get(start..start + 8) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b8);
+            return u128::from((u64::from_be_bytes(a) << sh) >> (64 - w));
         }
-        if let Some(bytes) = buf.get(start..start + n) {
-            let mut v = 0u128;
-            for &b in bytes {
-                v = (v << 8) | u128::from(b);
+    }
+    if sh + w <= 128 {
+        // One big-endian 16-byte window holds the field: shift it into place.
+        let v = match buf.get(start..start + 16) {
+            Some(b16) => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(b16);
+                u128::from_be_bytes(a)
             }
-            return v;
-        }
+            None => {
+                // Fewer than 16 bytes left: assemble them in a register (a copy to the stack
+                // and a wide reload would stall store forwarding).
+                let rest = buf.get(start..).unwrap_or(&[]);
+                if rest.is_empty() {
+                    return 0;
+                }
+                let v = rest.iter().fold(0u128, |v, &b| (v << 8) | u128::from(b));
+                v << (8 * (16 - rest.len()))
+            }
+        };
+        return (v << sh) >> (128 - w);
     }
     let mut v = 0u128;
     let mut bit = off;
@@ -59,18 +72,52 @@ pub fn read_bits(buf: &[u8], off: usize, w: u32) -> u128 {
     v
 }
 
-/// Writes the low `w` ≤ 128 bits of `v` at bit `off` of `buf` (which must be long enough).
+/// Writes the low `w` ≤ 128 bits of `v` at bit `off` of `buf` (bits beyond the buffer are not
+/// written).
 #[inline]
 pub fn write_bits(buf: &mut [u8], off: usize, w: u32, v: u128) {
     if w == 0 {
         return;
     }
-    if off.is_multiple_of(8) && w.is_multiple_of(8) {
-        let start = off / 8;
-        let n = (w / 8) as usize;
-        if let Some(bytes) = buf.get_mut(start..start + n) {
-            let be = v.to_be_bytes();
-            bytes.copy_from_slice(&be[16 - n.min(16)..]);
+    let start = off / 8;
+    let sh = (off % 8) as u32;
+    if sh + w <= 64 {
+        let shift = 64 - sh - w;
+        let m = (u64::MAX >> (64 - w)) << shift;
+        if let Some(dst) = buf.get_mut(start..start + 8) {
+            // A whole 8-byte window: fixed-size load and store, the other bits kept.
+            let mut a = [0u8; 8];
+            a.copy_from_slice(dst);
+            let new = (u64::from_be_bytes(a) & !m) | (((v as u64) << shift) & m);
+            dst.copy_from_slice(&new.to_be_bytes());
+            return;
+        }
+        let n = (sh + w).div_ceil(8) as usize;
+        if let Some(dst) = buf.get_mut(start..start + n) {
+            // Read-modify-write of the bytes the field touches, in one 64-bit register.
+            let mut a = [0u8; 8];
+            a[..n].copy_from_slice(dst);
+            let cur = u64::from_be_bytes(a);
+            let new = (cur & !m) | (((v as u64) << shift) & m);
+            dst.copy_from_slice(&new.to_be_bytes()[..n]);
+            return;
+        }
+    }
+    if sh + w <= 128 {
+        let n = (sh + w).div_ceil(8) as usize;
+        if let Some(dst) = buf.get_mut(start..start + n) {
+            if sh == 0 && w.is_multiple_of(8) {
+                dst.copy_from_slice(&v.to_be_bytes()[16 - n..]);
+                return;
+            }
+            // Read-modify-write of the bytes the field touches, as one 128-bit window.
+            let mut a = [0u8; 16];
+            a[..n].copy_from_slice(dst);
+            let cur = u128::from_be_bytes(a);
+            let shift = 128 - sh - w;
+            let m = mask(w) << shift;
+            let new = (cur & !m) | ((v & mask(w)) << shift);
+            dst.copy_from_slice(&new.to_be_bytes()[..n]);
             return;
         }
     }
@@ -121,6 +168,53 @@ mod tests {
         assert_eq!(read_bits(&buf, 48, 4), 4);
         write_bits(&mut buf, 3, 128, u128::MAX - 5);
         assert_eq!(read_bits(&buf, 3, 128), u128::MAX - 5);
+    }
+
+    /// Bit-at-a-time reference for the windowed fast paths.
+    fn read_ref(buf: &[u8], off: usize, w: u32) -> u128 {
+        (0..w as usize).fold(0u128, |v, i| {
+            let b = off + i;
+            let bit = buf.get(b / 8).map_or(0, |x| (x >> (7 - b % 8)) & 1);
+            (v << 1) | u128::from(bit)
+        })
+    }
+
+    #[test]
+    fn windowed_access_matches_bitwise_reference() {
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for len in [1usize, 3, 15, 16, 17, 20, 40] {
+            for off in 0..(len * 8 + 9) {
+                for w in [
+                    1u32, 3, 7, 8, 9, 13, 16, 31, 48, 64, 100, 120, 121, 127, 128,
+                ] {
+                    let buf: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                    assert_eq!(
+                        read_bits(&buf, off, w),
+                        read_ref(&buf, off, w),
+                        "{len} {off} {w}"
+                    );
+                    let v = (u128::from(next()) << 64 | u128::from(next())) & mask(w);
+                    let mut a = buf.clone();
+                    write_bits(&mut a, off, w, v);
+                    for i in 0..len * 8 {
+                        let inside = i >= off && i < off + w as usize;
+                        let got = (a[i / 8] >> (7 - i % 8)) & 1;
+                        let want = if inside {
+                            ((v >> (w as usize - 1 - (i - off))) & 1) as u8
+                        } else {
+                            (buf[i / 8] >> (7 - i % 8)) & 1
+                        };
+                        assert_eq!(got, want, "len {len} off {off} w {w} bit {i}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -704,9 +704,12 @@ impl<'p> Compiler<'p> {
             Some(n) => Some(self.instance(n)?),
             None => None,
         };
+        let key_on_stack = keys.iter().all(|k| k.width <= 128)
+            && keys.iter().map(|k| k.width.div_ceil(8)).sum::<u32>() <= 64;
         self.tables.push(CTable {
             name: t.name.clone(),
             id: t.id,
+            key_on_stack,
             keys,
             actions,
             default_action,

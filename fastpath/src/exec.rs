@@ -454,16 +454,30 @@ impl Exec<'_> {
     /// Looks the table up, runs the chosen action; returns (hit, action index).
     pub fn apply_table(&mut self, t: usize) -> (bool, u32) {
         let ct = &self.p.tables[t];
+        // The key's bytes, each field big-endian in its whole bytes; short keys are built on
+        // the stack.
+        let mut small = [0u8; 80];
         let mut key = std::mem::take(&mut self.st.scratch);
         key.clear();
+        let mut n_small = 0usize;
+        let on_stack = ct.key_on_stack;
         for k in &ct.keys {
             let v = self.eval(&k.e);
             let n = k.width.div_ceil(8) as usize;
-            for i in (0..n).rev() {
-                key.push((v >> (8 * i)) as u8);
+            if on_stack {
+                // One fixed 16-byte store of the field's bytes, left-aligned (the next field
+                // overwrites the tail); `key_on_stack` keeps `n_small + 16` within the buffer.
+                let left = if n == 0 { 0 } else { v << (8 * (16 - n)) };
+                small[n_small..n_small + 16].copy_from_slice(&left.to_be_bytes());
+                n_small += n;
+            } else {
+                for i in (0..n).rev() {
+                    key.push(if i < 16 { (v >> (8 * i)) as u8 } else { 0 });
+                }
             }
         }
-        let found = self.st.tables.get(t).and_then(|rt| rt.table.lookup(&key));
+        let kb: &[u8] = if on_stack { &small[..n_small] } else { &key };
+        let found = self.st.tables.get(t).and_then(|rt| rt.table.lookup(kb));
         self.st.scratch = key;
         let (hit, action, data) = match found {
             Some(h) => {
@@ -883,16 +897,17 @@ impl Exec<'_> {
             if self.pk.phv.get(*valid as usize).copied().unwrap_or(0) == 0 {
                 return;
             }
-            let start_bits = self.pk.out.len() * 8;
-            self.pk
-                .out
-                .resize((start_bits + h.fixed_bits as usize).div_ceil(8), 0);
-            let mut off = start_bits;
+            let start = self.pk.out.len();
+            let end = start + (h.fixed_bits as usize).div_ceil(8);
+            // Eight bytes of slack: the bit writer stores whole 8-byte words.
+            self.pk.out.resize(end + 8, 0);
+            let mut bw = BitWriter::new(start);
             for &(s, w) in fields.iter() {
                 let v = self.pk.phv.get(s as usize).copied().unwrap_or(0);
-                write_bits(&mut self.pk.out, off, w, v);
-                off += w as usize;
+                bw.put(&mut self.pk.out, v, w);
             }
+            bw.finish(&mut self.pk.out);
+            self.pk.out.truncate(end);
             return;
         }
         let valid = self.load(&h.valid);
@@ -1489,4 +1504,57 @@ fn field_widths(p: &CompiledProgram, ty: &exo_p4::ir::Ty) -> Vec<(u32, u32)> {
         .into_iter()
         .map(|(o, f)| (o, crate::compile::scalar_width(&l, &f.ty)))
         .collect()
+}
+
+/// Appends bit fields MSB first to a byte buffer that has room for them plus eight bytes:
+/// bits gather in a register and leave as whole 8-byte big-endian words, so no store is ever
+/// reloaded (a read-modify-write per field would stall on store forwarding).
+struct BitWriter {
+    acc: u128,
+    n: u32,
+    pos: usize,
+}
+
+impl BitWriter {
+    #[inline]
+    fn new(pos: usize) -> BitWriter {
+        BitWriter { acc: 0, n: 0, pos }
+    }
+
+    #[inline]
+    fn put(&mut self, buf: &mut [u8], v: u128, w: u32) {
+        if w > 64 {
+            self.put64(buf, (v >> 64) as u64 & (u64::MAX >> (128 - w)), w - 64);
+            self.put64(buf, v as u64, 64);
+        } else if w > 0 {
+            self.put64(buf, v as u64 & (u64::MAX >> (64 - w)), w);
+        }
+    }
+
+    #[inline]
+    fn put64(&mut self, buf: &mut [u8], v: u64, w: u32) {
+        // n < 64 and w <= 64: the accumulator never overflows.
+        self.acc = (self.acc << w) | u128::from(v);
+        self.n += w;
+        if self.n >= 64 {
+            self.n -= 64;
+            let word = (self.acc >> self.n) as u64;
+            if let Some(d) = buf.get_mut(self.pos..self.pos + 8) {
+                d.copy_from_slice(&word.to_be_bytes());
+            }
+            self.pos += 8;
+            self.acc &= (1u128 << self.n) - 1;
+        }
+    }
+
+    /// Writes the pending bits (fewer than 64), left-aligned in their bytes.
+    #[inline]
+    fn finish(&mut self, buf: &mut [u8]) {
+        if self.n > 0 {
+            let word = (self.acc << (64 - self.n)) as u64;
+            if let Some(d) = buf.get_mut(self.pos..self.pos + 8) {
+                d.copy_from_slice(&word.to_be_bytes());
+            }
+        }
+    }
 }

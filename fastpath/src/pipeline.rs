@@ -238,22 +238,26 @@ impl Pipeline {
     /// appended to `out`.
     pub fn process(&mut self, data: &[u8], port: u32, now: u64, out: &mut Outputs) {
         self.passes.clear();
-        let mut first = Pass {
-            data: std::mem::take(&mut self.pk.data),
-            port,
-            instance_type: instance_type::NORMAL,
-            preserved: Vec::new(),
-        };
-        first.data.clear();
-        first.data.extend_from_slice(data);
-        self.passes.push_back(first);
-        let mut n = 0;
+        // The first pass needs no queue entry: the packet is copied into the parser's buffer,
+        // whose capacity is reused from packet to packet.
+        let mut buf = std::mem::take(&mut self.pk.data);
+        buf.clear();
+        buf.extend_from_slice(data);
+        self.ingress_pass(buf, port, instance_type::NORMAL, &[], now, out);
+        let mut n = 1;
         while let Some(pass) = self.passes.pop_front() {
             n += 1;
             if n > MAX_PASSES {
                 break;
             }
-            self.ingress_pass(pass, now, out);
+            self.ingress_pass(
+                pass.data,
+                pass.port,
+                pass.instance_type,
+                &pass.preserved,
+                now,
+                out,
+            );
         }
     }
 
@@ -278,7 +282,15 @@ impl Pipeline {
             .unwrap_or(0)
     }
 
-    fn ingress_pass(&mut self, pass: Pass, now: u64, out: &mut Outputs) {
+    fn ingress_pass(
+        &mut self,
+        data: Vec<u8>,
+        in_port: u32,
+        itype: u128,
+        kept: &[(u32, u128)],
+        now: u64,
+        out: &mut Outputs,
+    ) {
         let Pipeline {
             prog,
             st,
@@ -294,7 +306,7 @@ impl Pipeline {
         for &(s, n) in &p.zero {
             exec::zero(&mut pk.phv, s, n);
         }
-        pk.data = pass.data;
+        pk.data = data;
         pk.cursor = 0;
         pk.out.clear();
         pk.now = now;
@@ -306,15 +318,15 @@ impl Pipeline {
         pk.truncate = None;
         pk.len = pk.data.len() as u64;
         pk.depth = 0;
-        Self::set_sm(pk, sm.ingress_port, u128::from(pass.port));
-        Self::set_sm(pk, sm.instance_type, pass.instance_type);
+        Self::set_sm(pk, sm.ingress_port, u128::from(in_port));
+        Self::set_sm(pk, sm.instance_type, itype);
         Self::set_sm(pk, sm.packet_length, pk.data.len() as u128);
         Self::set_sm(
             pk,
             sm.ingress_global_timestamp,
             u128::from(now / 1000) & crate::bits::mask(48),
         );
-        for &(s, v) in &pass.preserved {
+        for &(s, v) in kept {
             if let Some(x) = pk.phv.get_mut(s as usize) {
                 *x = v;
             }
@@ -371,7 +383,7 @@ impl Pipeline {
             let preserved = preserved(p, pk, list);
             passes.push_back(Pass {
                 data: pk.data.clone(),
-                port: pass.port,
+                port: in_port,
                 instance_type: instance_type::RESUBMIT,
                 preserved,
             });

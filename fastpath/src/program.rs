@@ -490,6 +490,9 @@ pub struct CTable {
     pub name: String,
     pub id: u32,
     pub keys: Vec<CKey>,
+    /// Every key field is at most 128 bits wide and the key at most 64 bytes: the lookup key
+    /// is built on the stack.
+    pub key_on_stack: bool,
     /// Indexes into [`CompiledProgram::actions`], in the table's order.
     pub actions: Vec<u32>,
     pub default_action: Option<(u32, Vec<u8>)>,
