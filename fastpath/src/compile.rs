@@ -88,6 +88,7 @@ struct Compiler<'p> {
     next: u32,
     zero: Vec<(u32, u32)>,
     meta_zero: Vec<(u32, u32)>,
+    headers: Vec<(u32, u32)>,
     /// Storage of the architecture's shared values (hdr, meta, standard_metadata) by type id.
     roots: HashMap<u32, u32>,
     scopes: Vec<HashMap<String, (u32, Ty)>>,
@@ -119,6 +120,7 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
         next: 0,
         zero: Vec::new(),
         meta_zero: Vec::new(),
+        headers: Vec::new(),
         roots: HashMap::new(),
         scopes: Vec::new(),
         tables: Vec::new(),
@@ -284,6 +286,7 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
         phv_slots: c.next,
         zero: merged,
         meta_zero,
+        headers: c.headers,
         parser,
         verify,
         ingress,
@@ -317,7 +320,10 @@ impl<'p> Compiler<'p> {
 
     fn mark_zero(&mut self, base: u32, ty: &Ty) {
         match self.l.kind(ty) {
-            Some(ir::TypeKind::Header { .. }) => self.zero.push((base, 1)),
+            Some(ir::TypeKind::Header { .. }) => {
+                self.zero.push((base, 1));
+                self.headers.push((base, self.l.slots(ty)));
+            }
             Some(ir::TypeKind::HeaderUnion { .. }) | Some(ir::TypeKind::Struct { .. }) => {
                 for (off, f) in self.l.fields(ty) {
                     self.mark_zero(base + off, &f.ty);
@@ -329,6 +335,7 @@ impl<'p> Compiler<'p> {
                     let stride = self.l.slots(&Ty::Named { id: *elem });
                     for i in 0..*size {
                         self.zero.push((base + 1 + i * stride, 1));
+                        self.headers.push((base + 1 + i * stride, stride));
                     }
                 }
                 _ => {

@@ -452,19 +452,15 @@ impl Exec<'_> {
     // ---- tables ----
 
     /// Looks the table up, runs the chosen action; returns (hit, action index).
-    pub fn apply_table(&mut self, t: usize) -> (bool, u32) {
-        let ct = &self.p.tables[t];
-        // The key's bytes, each field big-endian in its whole bytes; short keys are built on
-        // the stack.
-        let mut small = [0u8; 80];
-        let mut key = std::mem::take(&mut self.st.scratch);
-        key.clear();
+    /// Builds table `ct`'s lookup key: each field big-endian in its whole bytes, into `small`
+    /// when `ct.key_on_stack` (returning the length), else into `heap`.
+    pub fn build_key(&mut self, ct: &CTable, small: &mut [u8; 80], heap: &mut Vec<u8>) -> usize {
+        heap.clear();
         let mut n_small = 0usize;
-        let on_stack = ct.key_on_stack;
         for k in &ct.keys {
             let v = self.eval(&k.e);
             let n = k.width.div_ceil(8) as usize;
-            if on_stack {
+            if ct.key_on_stack {
                 // One fixed 16-byte store of the field's bytes, left-aligned (the next field
                 // overwrites the tail); `key_on_stack` keeps `n_small + 16` within the buffer.
                 let left = if n == 0 { 0 } else { v << (8 * (16 - n)) };
@@ -472,11 +468,24 @@ impl Exec<'_> {
                 n_small += n;
             } else {
                 for i in (0..n).rev() {
-                    key.push(if i < 16 { (v >> (8 * i)) as u8 } else { 0 });
+                    heap.push(if i < 16 { (v >> (8 * i)) as u8 } else { 0 });
                 }
             }
         }
-        let kb: &[u8] = if on_stack { &small[..n_small] } else { &key };
+        if ct.key_on_stack {
+            n_small
+        } else {
+            heap.len()
+        }
+    }
+
+    pub fn apply_table(&mut self, t: usize) -> (bool, u32) {
+        let p = self.p;
+        let ct = &p.tables[t];
+        let mut small = [0u8; 80];
+        let mut key = std::mem::take(&mut self.st.scratch);
+        let n = self.build_key(ct, &mut small, &mut key);
+        let kb: &[u8] = if ct.key_on_stack { &small[..n] } else { &key };
         let found = self.st.tables.get(t).and_then(|rt| rt.table.lookup(kb));
         self.st.scratch = key;
         let (hit, action, data) = match found {
@@ -645,7 +654,9 @@ impl Exec<'_> {
             S::SetValid(l, v, n) => {
                 if let Some(s) = self.slot(l) {
                     let was = self.pk.phv.get(s).copied().unwrap_or(0);
-                    if *v && was == 0 {
+                    // Validating an invalid header zeroes it (BMv2); invalidating zeroes it
+                    // too, so that invalid headers always read as zero.
+                    if (*v && was == 0) || (!*v && was != 0) {
                         if let Some(r) = self.pk.phv.get_mut(s..s + *n as usize) {
                             r.fill(0);
                         }
@@ -1230,8 +1241,9 @@ impl Exec<'_> {
                     if i >= n {
                         let src = b + 1 + (i - n) * st;
                         copy_slots(&mut self.pk.phv, src, dst, st);
-                    } else {
-                        self.pk.phv[dst] = 0;
+                    } else if let Some(r) = self.pk.phv.get_mut(dst..dst + st) {
+                        // An invalid element, its fields zeroed.
+                        r.fill(0);
                     }
                 }
                 let next = (self.pk.phv[b] as usize + n).min(sz);
@@ -1254,8 +1266,9 @@ impl Exec<'_> {
                     if i + n < sz {
                         let src = b + 1 + (i + n) * st;
                         copy_slots(&mut self.pk.phv, src, dst, st);
-                    } else {
-                        self.pk.phv[dst] = 0;
+                    } else if let Some(r) = self.pk.phv.get_mut(dst..dst + st) {
+                        // An invalid element, its fields zeroed.
+                        r.fill(0);
                     }
                 }
                 let next = (self.pk.phv[b] as usize).saturating_sub(n);

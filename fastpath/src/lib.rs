@@ -10,6 +10,7 @@
 
 pub mod bench;
 pub mod bits;
+pub mod burst;
 pub mod compile;
 pub mod exec;
 pub mod externs;

@@ -125,7 +125,26 @@ pub struct Pipeline {
     snapshot_cursor: usize,
     has_i2e_clone: bool,
     passes: VecDeque<Pass>,
+    /// Parsed packets of the chunk of a burst being processed (see [`crate::burst`]).
+    burst: Vec<Pkt>,
+    /// The parser is local and no ingress clone needs the post-parser snapshot: bursts are
+    /// parsed ahead of their ingress.
+    burst_ok: bool,
+    /// Exact tables of the ingress block with pure keys: prefetched for a parsed chunk.
+    prefetch_tables: Vec<u32>,
+    /// Prefetch tokens of the chunk, by table then packet.
+    prefetch_tokens: Vec<Option<u64>>,
+    /// Size from which a table is worth prefetching ([`PREFETCH_MIN_ENTRIES`]).
+    prefetch_min_entries: usize,
 }
+
+/// Packets parsed ahead of their ingress in a burst: enough to cover a memory access with the
+/// work of the other packets, few enough that their PHVs stay in the cache.
+pub const BURST_CHUNK: usize = 8;
+
+/// Entries from which an exact table is prefetched in bursts: below, its index and rows (about
+/// 45 B per entry) stay in the core's caches and prefetching costs more than it saves.
+pub const PREFETCH_MIN_ENTRIES: usize = 32 * 1024;
 
 struct Pass {
     data: Vec<u8>,
@@ -202,6 +221,16 @@ impl Pipeline {
             || prog.actions.iter().any(|a| uses_i2e_clone(&a.body))
             || prog.functions.iter().any(|f| uses_i2e_clone(&f.body));
         let slots = prog.phv_slots as usize;
+        let burst_ok = !has_i2e_clone && crate::burst::parser_is_local(&prog);
+        let prefetch_tables: Vec<u32> = crate::burst::ingress_tables(&prog)
+            .into_iter()
+            .filter(|&t| {
+                let (ct, rt) = (&prog.tables[t as usize], &tables[t as usize]);
+                rt.table.structure() == exo_tables::Structure::Exact
+                    && ct.key_on_stack
+                    && ct.keys.iter().all(|k| crate::burst::pure_expr(&k.e))
+            })
+            .collect();
         let st = State {
             tables,
             registers,
@@ -226,7 +255,24 @@ impl Pipeline {
             snapshot_cursor: 0,
             has_i2e_clone,
             passes: VecDeque::new(),
+            burst: Vec::new(),
+            burst_ok,
+            prefetch_tokens: vec![None; prefetch_tables.len() * BURST_CHUNK],
+            prefetch_tables,
+            prefetch_min_entries: PREFETCH_MIN_ENTRIES,
         })
+    }
+
+    /// Sets the table size from which bursts are parsed ahead and prefetched (default
+    /// [`PREFETCH_MIN_ENTRIES`]; 0 makes every burst take that path, as tests do).
+    pub fn set_prefetch_min_entries(&mut self, n: usize) {
+        self.prefetch_min_entries = n;
+    }
+
+    /// Whether bursts of this program may be parsed ahead of their ingress
+    /// ([`crate::burst::parser_is_local`]), and how many ingress tables are prefetched.
+    pub fn burst_plan(&self) -> (bool, usize) {
+        (self.burst_ok, self.prefetch_tables.len())
     }
 
     /// Compiles and loads a checked IR program.
@@ -244,6 +290,11 @@ impl Pipeline {
         buf.clear();
         buf.extend_from_slice(data);
         self.ingress_pass(buf, port, instance_type::NORMAL, &[], now, out);
+        self.drain_passes(now, out);
+    }
+
+    /// Runs the resubmitted and recirculated passes a packet's first pass queued.
+    fn drain_passes(&mut self, now: u64, out: &mut Outputs) {
         let mut n = 1;
         while let Some(pass) = self.passes.pop_front() {
             n += 1;
@@ -264,8 +315,81 @@ impl Pipeline {
     /// Processes a burst: every packet of `batch` in order, all at time `now` (the clock is
     /// read once per burst by the caller). Outputs of all packets are appended to `out`.
     pub fn process_batch(&mut self, batch: &Batch<'_>, now: u64, out: &mut Outputs) {
-        for (data, port) in batch.packets.iter().zip(batch.ports.iter()) {
-            self.process(data, *port, now, out);
+        // Parsing ahead pays only when some table is too large to stay in the cache.
+        let worth = self.burst_ok
+            && batch.len() >= 2
+            && self
+                .prefetch_tables
+                .iter()
+                .any(|&t| self.st.tables[t as usize].table.len() >= self.prefetch_min_entries);
+        if !worth {
+            for (data, port) in batch.packets.iter().zip(batch.ports.iter()) {
+                self.process(data, *port, now, out);
+            }
+            return;
+        }
+        if self.burst.len() < BURST_CHUNK {
+            let slots = self.pk.phv.len();
+            self.burst.resize_with(BURST_CHUNK, || Pkt::new(slots));
+        }
+        for (datas, ports) in batch
+            .packets
+            .chunks(BURST_CHUNK)
+            .zip(batch.ports.chunks(BURST_CHUNK))
+        {
+            // 1. Parse the chunk (the parser is local: the order of its effects is invisible).
+            for (i, (data, port)) in datas.iter().zip(ports).enumerate() {
+                let mut buf = std::mem::take(&mut self.burst[i].data);
+                buf.clear();
+                buf.extend_from_slice(data);
+                self.begin_pass(Some(i), buf, *port, instance_type::NORMAL, &[], now);
+            }
+            // 2. Start the exact-table reads of every packet, then their entries.
+            self.prefetch_chunk(datas.len());
+            // 3. Ingress, traffic manager and egress, packet by packet.
+            for (i, port) in ports.iter().enumerate() {
+                self.passes.clear();
+                self.end_pass(Some(i), *port, now, out);
+                // Resubmitted and recirculated passes use `self.pk`.
+                self.drain_passes(now, out);
+            }
+        }
+    }
+
+    /// Prefetch stages for the `n` parsed packets of `self.burst`: each table's key evaluated
+    /// on the post-parser PHV (a guess: see [`crate::burst`]), its bucket requested; then each
+    /// bucket read and its entry requested.
+    fn prefetch_chunk(&mut self, n: usize) {
+        if self.prefetch_tables.is_empty() {
+            return;
+        }
+        let p: &CompiledProgram = &self.prog;
+        let mut small = [0u8; 80];
+        let mut heap = std::mem::take(&mut self.st.scratch);
+        for (ti, &t) in self.prefetch_tables.iter().enumerate() {
+            let ct = &p.tables[t as usize];
+            for i in 0..n {
+                let mut ex = Exec {
+                    p,
+                    st: &mut self.st,
+                    pk: &mut self.burst[i],
+                    last_direct_colour: 0,
+                };
+                let len = ex.build_key(ct, &mut small, &mut heap);
+                self.prefetch_tokens[ti * BURST_CHUNK + i] = self.st.tables[t as usize]
+                    .table
+                    .prefetch_bucket(&small[..len]);
+            }
+        }
+        self.st.scratch = heap;
+        for (ti, &t) in self.prefetch_tables.iter().enumerate() {
+            let table = &self.st.tables[t as usize].table;
+            for h in self.prefetch_tokens[ti * BURST_CHUNK..ti * BURST_CHUNK + n]
+                .iter()
+                .flatten()
+            {
+                table.prefetch_entry(*h);
+            }
         }
     }
 
@@ -291,18 +415,42 @@ impl Pipeline {
         now: u64,
         out: &mut Outputs,
     ) {
+        self.begin_pass(None, data, in_port, itype, kept, now);
+        self.end_pass(None, in_port, now, out);
+    }
+
+    /// First half of a pass: the packet's context, the parser and verify checksum.
+    /// `slot`: the packet's context, `self.pk` or an entry of `self.burst`.
+    fn begin_pass(
+        &mut self,
+        slot: Option<usize>,
+        data: Vec<u8>,
+        in_port: u32,
+        itype: u128,
+        kept: &[(u32, u128)],
+        now: u64,
+    ) {
         let Pipeline {
             prog,
             st,
             pk,
-            eg,
             snapshot,
             snapshot_cursor,
             has_i2e_clone,
-            passes,
+            burst,
+            ..
         } = self;
+        let pk = match slot {
+            Some(i) => &mut burst[i],
+            None => pk,
+        };
         let p: &CompiledProgram = prog;
         let sm = &p.std_meta;
+        for &(v, n) in &p.headers {
+            if pk.phv.get(v as usize).is_some_and(|&x| x != 0) {
+                exec::zero(&mut pk.phv, v, n);
+            }
+        }
         for &(s, n) in &p.zero {
             exec::zero(&mut pk.phv, s, n);
         }
@@ -345,6 +493,33 @@ impl Pipeline {
             snapshot.copy_from_slice(&ex.pk.phv);
             *snapshot_cursor = ex.pk.cursor;
         }
+    }
+
+    /// Second half of a pass: ingress, the traffic manager and egress of every copy.
+    fn end_pass(&mut self, slot: Option<usize>, in_port: u32, now: u64, out: &mut Outputs) {
+        let Pipeline {
+            prog,
+            st,
+            pk,
+            eg,
+            snapshot,
+            snapshot_cursor,
+            passes,
+            burst,
+            ..
+        } = self;
+        let pk = match slot {
+            Some(i) => &mut burst[i],
+            None => pk,
+        };
+        let p: &CompiledProgram = prog;
+        let sm = &p.std_meta;
+        let mut ex = Exec {
+            p,
+            st,
+            pk,
+            last_direct_colour: 0,
+        };
         let _ = ex.run_block(&p.ingress);
 
         // Traffic manager.

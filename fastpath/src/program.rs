@@ -558,6 +558,11 @@ pub struct CompiledProgram {
     pub zero: Vec<(u32, u32)>,
     /// Metadata slot ranges only (reset in clones and recirculated packets).
     pub meta_zero: Vec<(u32, u32)>,
+    /// Every header and header-stack element: (validity slot, slots including it). A packet
+    /// starts with the fields of the headers the previous packet left valid zeroed, and
+    /// `setInvalid` / `pop_front` zero what they invalidate, so an invalid header's fields read
+    /// as zero (the spec leaves them unspecified) whatever the order packets are handled in.
+    pub headers: Vec<(u32, u32)>,
     pub parser: CParser,
     pub verify: Vec<S>,
     pub ingress: Vec<S>,

@@ -36,6 +36,27 @@ impl ExactTable {
             .find(hash_bytes(key), |i| bytes_eq(rows.fixed(i), key))
     }
 
+    /// First stage of a prefetch ahead of `lookup`: the key's hash, with its home bucket
+    /// requested from memory. `None` when the key has the wrong length.
+    #[inline]
+    pub fn prefetch_bucket(&self, key: &[u8]) -> Option<u64> {
+        if key.len() != self.key_len {
+            return None;
+        }
+        let h = hash_bytes(key);
+        self.index.prefetch(h);
+        Some(h)
+    }
+
+    /// Second stage: reads the (by now cached) home bucket and requests the first row whose
+    /// tag matches.
+    #[inline]
+    pub fn prefetch_row(&self, rows: &Rows, h: u64) {
+        if let Some(r) = self.index.home_candidate(h).and_then(|i| rows.row_ref(i)) {
+            prefetch(r);
+        }
+    }
+
     /// Three passes over each chunk of the burst: hash and prefetch the home buckets; read the
     /// buckets and prefetch the first tag-matching row; compare keys (falling back to a full
     /// probe on a tag false positive or an overflowed bucket).

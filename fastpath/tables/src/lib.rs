@@ -249,6 +249,27 @@ impl Table {
         }
     }
 
+    /// Starts bringing what a later `lookup(key)` reads into the cache (exact tables: the
+    /// key's home bucket). Returns a token for [`Table::prefetch_entry`], which should come a
+    /// while later (after the other keys of a burst were started). A hint: no effect on
+    /// results; other table kinds do nothing and return `None`.
+    #[inline]
+    pub fn prefetch_bucket(&self, key: &[u8]) -> Option<u64> {
+        match &self.engine {
+            Engine::Exact(x) => x.prefetch_bucket(key),
+            _ => None,
+        }
+    }
+
+    /// Second prefetch stage: reads the bucket started by [`Table::prefetch_bucket`] and
+    /// requests the entry it points to.
+    #[inline]
+    pub fn prefetch_entry(&self, token: u64) {
+        if let Engine::Exact(x) = &self.engine {
+            x.prefetch_row(&self.rows, token);
+        }
+    }
+
     /// The entry matching `key`; `None` on a miss or when `key.len() != layout.key_len()`.
     #[inline]
     pub fn lookup(&self, key: &[u8]) -> Option<EntryHandle> {
