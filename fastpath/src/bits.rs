@@ -147,6 +147,81 @@ pub fn write_bits(buf: &mut [u8], off: usize, w: u32, v: u128) {
     }
 }
 
+/// Appends bit fields MSB first to a byte buffer that has room for them plus eight bytes:
+/// bits gather in a register and leave as whole 8-byte big-endian words, so no store is ever
+/// reloaded (a read-modify-write per field would stall on store forwarding).
+pub struct BitWriter {
+    acc: u64,
+    n: u32,
+    pos: usize,
+}
+
+impl BitWriter {
+    #[inline]
+    pub fn new(pos: usize) -> BitWriter {
+        BitWriter { acc: 0, n: 0, pos }
+    }
+
+    #[inline(always)]
+    pub fn put(&mut self, buf: &mut [u8], v: u128, w: u32) {
+        if w <= 64 {
+            if w > 0 {
+                self.put64(buf, v as u64 & (u64::MAX >> (64 - w)), w);
+            }
+        } else if w <= 128 {
+            self.put64(buf, (v >> 64) as u64 & (u64::MAX >> (128 - w)), w - 64);
+            self.put64(buf, v as u64, 64);
+        } else {
+            // Wider than the value: leading zero bits.
+            let mut z = w - 128;
+            while z > 0 {
+                let k = z.min(64);
+                self.put64(buf, 0, k);
+                z -= k;
+            }
+            self.put(buf, v, 128);
+        }
+    }
+
+    /// `v` holds exactly `w` (1 to 64) bits.
+    #[inline(always)]
+    fn put64(&mut self, buf: &mut [u8], v: u64, w: u32) {
+        let free = 64 - self.n; // 1 to 64
+        if w < free {
+            self.acc = (self.acc << w) | v;
+            self.n += w;
+            return;
+        }
+        let rest = w - free; // 0 to 63
+        let word = if free == 64 {
+            v
+        } else {
+            (self.acc << free) | (v >> rest)
+        };
+        if let Some(d) = buf.get_mut(self.pos..self.pos + 8) {
+            d.copy_from_slice(&word.to_be_bytes());
+        }
+        self.pos += 8;
+        self.acc = if rest == 0 {
+            0
+        } else {
+            v & (u64::MAX >> (64 - rest))
+        };
+        self.n = rest;
+    }
+
+    /// Writes the pending bits (fewer than 64), left-aligned in their bytes.
+    #[inline]
+    pub fn finish(&mut self, buf: &mut [u8]) {
+        if self.n > 0 {
+            let word = self.acc << (64 - self.n);
+            if let Some(d) = buf.get_mut(self.pos..self.pos + 8) {
+                d.copy_from_slice(&word.to_be_bytes());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +290,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn bit_writer_packs_like_write_bits() {
+        let fields: [(u128, u32); 9] = [
+            (0x4, 4),
+            (0x5, 4),
+            (0xab, 8),
+            (0x1_2345, 17),
+            (u128::MAX, 128),
+            (0x3, 2),
+            (0xdead_beef_cafe, 48),
+            (0x1234_5678_9abc_def0_1122, 80),
+            (0x1, 1),
+        ];
+        let total: usize = fields.iter().map(|f| f.1 as usize).sum();
+        let mut want = vec![0u8; total.div_ceil(8)];
+        let mut off = 0;
+        for &(v, w) in &fields {
+            write_bits(&mut want, off, w, v & mask(w));
+            off += w as usize;
+        }
+        let mut got = vec![0u8; want.len() + 8];
+        let mut bw = BitWriter::new(0);
+        for &(v, w) in &fields {
+            bw.put(&mut got, v, w);
+        }
+        bw.finish(&mut got);
+        assert_eq!(&got[..want.len()], &want[..]);
     }
 
     #[test]

@@ -912,7 +912,7 @@ impl Exec<'_> {
             let end = start + (h.fixed_bits as usize).div_ceil(8);
             // Eight bytes of slack: the bit writer stores whole 8-byte words.
             self.pk.out.resize(end + 8, 0);
-            let mut bw = BitWriter::new(start);
+            let mut bw = crate::bits::BitWriter::new(start);
             for &(s, w) in fields.iter() {
                 let v = self.pk.phv.get(s as usize).copied().unwrap_or(0);
                 bw.put(&mut self.pk.out, v, w);
@@ -1322,25 +1322,26 @@ impl Exec<'_> {
                         return false;
                     }
                     let mut chosen = None;
-                    'cases: for (set, next) in cases {
-                        for (k, v) in set.iter().zip(vals.iter()) {
-                            let ok = match k {
-                                Keyset::Any => true,
-                                Keyset::Value(x) => v == x,
-                                Keyset::Mask(x, m) => v & m == *x,
-                                Keyset::Range(lo, hi) => v >= lo && v <= hi,
-                                Keyset::ValueSet(i) => self
-                                    .st
-                                    .value_sets
-                                    .get(*i as usize)
-                                    .is_some_and(|vs| vs.iter().any(|(x, m)| v & m == *x & m)),
-                            };
-                            if !ok {
-                                continue 'cases;
+                    let value_sets = &self.st.value_sets;
+                    if let [v] = &*vals {
+                        // One key (the usual case): its value stays in registers.
+                        let v = *v;
+                        for (set, next) in cases {
+                            if set.first().is_none_or(|k| keyset_matches(k, v, value_sets)) {
+                                chosen = Some(next);
+                                break;
                             }
                         }
-                        chosen = Some(next);
-                        break;
+                    } else {
+                        'cases: for (set, next) in cases {
+                            for (k, v) in set.iter().zip(vals.iter()) {
+                                if !keyset_matches(k, *v, value_sets) {
+                                    continue 'cases;
+                                }
+                            }
+                            chosen = Some(next);
+                            break;
+                        }
                     }
                     match chosen {
                         Some(n) => n,
@@ -1357,6 +1358,25 @@ impl Exec<'_> {
                 Next::State(i) => state = *i as usize,
             }
         }
+    }
+}
+
+/// Whether select value `v` is in keyset `k`. Compares 64-bit halves: a 128-bit compare
+/// would load the freshly stored value as one vector and stall on store forwarding.
+#[inline(always)]
+fn keyset_matches(k: &Keyset, v: u128, value_sets: &[Vec<(u128, u128)>]) -> bool {
+    #[inline(always)]
+    fn eq(a: u128, b: u128) -> bool {
+        (a as u64 == b as u64) & ((a >> 64) as u64 == (b >> 64) as u64)
+    }
+    match k {
+        Keyset::Any => true,
+        Keyset::Value(x) => eq(v, *x),
+        Keyset::Mask(x, m) => eq(v & m, *x),
+        Keyset::Range(lo, hi) => v >= *lo && v <= *hi,
+        Keyset::ValueSet(i) => value_sets
+            .get(*i as usize)
+            .is_some_and(|vs| vs.iter().any(|(x, m)| eq(v & m, *x & m))),
     }
 }
 
@@ -1470,9 +1490,17 @@ fn signed_bounds(w: u32) -> (i128, i128) {
     }
 }
 
+#[inline]
 pub fn zero(phv: &mut [u128], s: u32, n: u32) {
     if let Some(r) = phv.get_mut(s as usize..(s + n) as usize) {
-        r.fill(0);
+        if r.len() <= 4 {
+            // Short ranges (validity bits, small metadata): plain stores, no memset call.
+            for x in r {
+                *x = 0;
+            }
+        } else {
+            r.fill(0);
+        }
     }
 }
 
@@ -1517,57 +1545,4 @@ fn field_widths(p: &CompiledProgram, ty: &exo_p4::ir::Ty) -> Vec<(u32, u32)> {
         .into_iter()
         .map(|(o, f)| (o, crate::compile::scalar_width(&l, &f.ty)))
         .collect()
-}
-
-/// Appends bit fields MSB first to a byte buffer that has room for them plus eight bytes:
-/// bits gather in a register and leave as whole 8-byte big-endian words, so no store is ever
-/// reloaded (a read-modify-write per field would stall on store forwarding).
-struct BitWriter {
-    acc: u128,
-    n: u32,
-    pos: usize,
-}
-
-impl BitWriter {
-    #[inline]
-    fn new(pos: usize) -> BitWriter {
-        BitWriter { acc: 0, n: 0, pos }
-    }
-
-    #[inline]
-    fn put(&mut self, buf: &mut [u8], v: u128, w: u32) {
-        if w > 64 {
-            self.put64(buf, (v >> 64) as u64 & (u64::MAX >> (128 - w)), w - 64);
-            self.put64(buf, v as u64, 64);
-        } else if w > 0 {
-            self.put64(buf, v as u64 & (u64::MAX >> (64 - w)), w);
-        }
-    }
-
-    #[inline]
-    fn put64(&mut self, buf: &mut [u8], v: u64, w: u32) {
-        // n < 64 and w <= 64: the accumulator never overflows.
-        self.acc = (self.acc << w) | u128::from(v);
-        self.n += w;
-        if self.n >= 64 {
-            self.n -= 64;
-            let word = (self.acc >> self.n) as u64;
-            if let Some(d) = buf.get_mut(self.pos..self.pos + 8) {
-                d.copy_from_slice(&word.to_be_bytes());
-            }
-            self.pos += 8;
-            self.acc &= (1u128 << self.n) - 1;
-        }
-    }
-
-    /// Writes the pending bits (fewer than 64), left-aligned in their bytes.
-    #[inline]
-    fn finish(&mut self, buf: &mut [u8]) {
-        if self.n > 0 {
-            let word = (self.acc << (64 - self.n)) as u64;
-            if let Some(d) = buf.get_mut(self.pos..self.pos + 8) {
-                d.copy_from_slice(&word.to_be_bytes());
-            }
-        }
-    }
 }

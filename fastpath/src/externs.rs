@@ -100,12 +100,15 @@ pub fn next_random(s: &mut u64) -> u64 {
 pub fn pack_bits(fields: &[(u128, u32)], out: &mut Vec<u8>) {
     out.clear();
     let total: usize = fields.iter().map(|(_, w)| *w as usize).sum();
-    out.resize(total.div_ceil(8), 0);
-    let mut off = 0usize;
+    let len = total.div_ceil(8);
+    // Eight bytes of slack for the bit writer's whole-word stores.
+    out.resize(len + 8, 0);
+    let mut bw = crate::bits::BitWriter::new(0);
     for &(v, w) in fields {
-        crate::bits::write_bits(out, off, w, v & crate::bits::mask(w));
-        off += w as usize;
+        bw.put(out, v, w);
     }
+    bw.finish(out);
+    out.truncate(len);
 }
 
 /// Meter colours as v1model defines them.

@@ -62,8 +62,15 @@ pub(crate) struct TssTable {
     group_of_mask: HashMap<Box<[u8]>, u32>,
     free_groups: Vec<u32>,
     entries: Vec<TssEntry>,
+    /// Every entry's masked value again, flat (`key_len` bytes per row): lookups compare
+    /// against it without a pointer chase.
+    values: Vec<u8>,
     next_seq: u64,
 }
+
+/// Groups hashed (and their buckets prefetched) ahead of probing, so that the hash
+/// computations and bucket reads of a lookup overlap.
+const GROUPS_AHEAD: usize = 16;
 
 impl TssTable {
     pub fn new(key_len: usize) -> TssTable {
@@ -74,6 +81,7 @@ impl TssTable {
             group_of_mask: HashMap::new(),
             free_groups: Vec::new(),
             entries: Vec::new(),
+            values: Vec::new(),
             next_seq: 0,
         }
     }
@@ -96,37 +104,51 @@ impl TssTable {
 
     #[inline]
     pub fn lookup(&self, key: &[u8]) -> Option<u32> {
-        if key.len() != self.key_len {
+        let kl = self.key_len;
+        if key.len() != kl {
             return None;
         }
         let mut best: Option<(i32, u64, u32)> = None;
-        for &gi in &self.order {
-            let Some(g) = self.groups.get(gi as usize).and_then(Option::as_ref) else {
-                continue;
-            };
-            if let Some((bp, _, _)) = best {
-                if g.max_priority < bp {
-                    break;
+        let mut hashes = [0u64; GROUPS_AHEAD];
+        'chunks: for chunk in self.order.chunks(GROUPS_AHEAD) {
+            // Hash the key under every mask of the chunk and start the bucket reads...
+            for (h, &gi) in hashes.iter_mut().zip(chunk) {
+                if let Some(g) = self.groups.get(gi as usize).and_then(Option::as_ref) {
+                    *h = hash_masked(key, &g.mask);
+                    g.index.prefetch(*h);
                 }
             }
-            let h = hash_masked(key, &g.mask);
-            let Some(mut r) = g.index.find(h, |r| {
-                self.entry(r)
-                    .is_some_and(|e| masked_eq(key, &g.mask, &e.value))
-            }) else {
-                continue;
-            };
-            while let Some(e) = self.entry(r) {
-                if let Some((bp, bs, _)) = best {
-                    if !e.beats(bp, bs) {
-                        break;
+            // ...then probe them in priority order.
+            for (&h, &gi) in hashes.iter().zip(chunk) {
+                let Some(g) = self.groups.get(gi as usize).and_then(Option::as_ref) else {
+                    continue;
+                };
+                if let Some((bp, _, _)) = best {
+                    if g.max_priority < bp {
+                        break 'chunks;
                     }
                 }
-                if e.ranges.iter().all(|rc| rc.contains(key)) {
-                    best = Some((e.priority, e.seq, r));
-                    break;
+                let values = &self.values;
+                let Some(mut r) = g.index.find(h, |r| {
+                    let at = r as usize * kl;
+                    values
+                        .get(at..at + kl)
+                        .is_some_and(|v| masked_eq(key, &g.mask, v))
+                }) else {
+                    continue;
+                };
+                while let Some(e) = self.entry(r) {
+                    if let Some((bp, bs, _)) = best {
+                        if !e.beats(bp, bs) {
+                            break;
+                        }
+                    }
+                    if e.ranges.iter().all(|rc| rc.contains(key)) {
+                        best = Some((e.priority, e.seq, r));
+                        break;
+                    }
+                    r = e.next;
                 }
-                r = e.next;
             }
         }
         best.map(|(_, _, r)| r)
@@ -198,6 +220,13 @@ impl TssTable {
             self.entries.resize(row as usize + 1, TssEntry::default());
         }
         let h = hash_bytes(&c.value);
+        let kl = self.key_len;
+        if self.values.len() < (row as usize + 1) * kl {
+            self.values.resize((row as usize + 1) * kl, 0);
+        }
+        if c.value.len() == kl {
+            self.values[row as usize * kl..(row as usize + 1) * kl].copy_from_slice(&c.value);
+        }
         self.entries[row as usize] = TssEntry {
             group: gi,
             value: c.value.into_boxed_slice(),
@@ -345,6 +374,6 @@ impl TssTable {
                         .sum::<usize>()
             })
             .sum();
-        groups + entries + self.order.capacity() * 4
+        groups + entries + self.values.capacity() + self.order.capacity() * 4
     }
 }
