@@ -39,6 +39,11 @@ pub struct BenchArgs {
     /// Table entries as STF `add`/`setdefault` lines instead of automatic ones.
     #[arg(long)]
     pub entries: Option<PathBuf>,
+    /// Traffic from a pcap file (replayed in a loop, every packet on port 1) instead of
+    /// generated flows; without --entries, entries are derived from its packets as from flows
+    /// (the first --flows distinct packets).
+    #[arg(long)]
+    pub pcap: Option<PathBuf>,
     /// Extra random prefixes added to every LPM table.
     #[arg(long = "lpm-fill", default_value_t = 0)]
     pub lpm_fill: usize,
@@ -291,28 +296,76 @@ fn zipf_trace(n: usize, alpha: f64, len: usize, rng: &mut Rng) -> Vec<u32> {
         .collect()
 }
 
-/// Generated traffic laid out contiguously, `size` bytes per packet.
+/// Traffic laid out contiguously, as a NIC ring would hold it: packet `i` is
+/// `buf[spans[i].0..spans[i].0 + spans[i].1]`.
 pub struct Trace {
     pub buf: Vec<u8>,
-    pub size: usize,
+    pub spans: Vec<(usize, usize)>,
 }
 
 impl Trace {
+    fn push(&mut self, data: &[u8]) {
+        self.spans.push((self.buf.len(), data.len()));
+        self.buf.extend_from_slice(data);
+    }
+
     pub fn packets(&self) -> usize {
-        self.buf.len() / self.size.max(1)
+        self.spans.len()
     }
 
     pub fn packet(&self, i: usize) -> &[u8] {
-        &self.buf[i * self.size..(i + 1) * self.size]
+        let (o, l) = self.spans[i];
+        &self.buf[o..o + l]
     }
+}
+
+/// Most packets `bench --pcap` loads.
+pub const MAX_PCAP_PACKETS: usize = 1 << 22;
+
+/// The packets of a pcap file (at most [`MAX_PCAP_PACKETS`]).
+pub fn read_pcap(path: &std::path::Path) -> anyhow::Result<Trace> {
+    let mut r = exo_traffic::pcap::PcapReader::open(path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut t = Trace {
+        buf: Vec::new(),
+        spans: Vec::new(),
+    };
+    while let Some(rec) = r
+        .next()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+    {
+        if t.packets() == MAX_PCAP_PACKETS {
+            break;
+        }
+        t.push(rec.data);
+    }
+    if t.packets() == 0 {
+        anyhow::bail!("{}: no packets", path.display());
+    }
+    Ok(t)
 }
 
 /// Installs entries and generates the trace (everything but the measurement).
 pub fn prepare(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<Trace> {
     let mut seed = args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let flows: Vec<Vec<u8>> = (0..args.flows.max(1))
-        .map(|_| flow_packet(&mut seed, args.pkt_size))
-        .collect();
+    let pcap = match &args.pcap {
+        Some(path) => Some(read_pcap(path)?),
+        None => None,
+    };
+    let flows: Vec<Vec<u8>> = match &pcap {
+        Some(t) => {
+            let mut seen = std::collections::HashSet::new();
+            (0..t.packets())
+                .map(|i| t.packet(i))
+                .filter(|p| seen.insert(*p))
+                .take(args.flows.max(1))
+                .map(<[u8]>::to_vec)
+                .collect()
+        }
+        None => (0..args.flows.max(1))
+            .map(|_| flow_packet(&mut seed, args.pkt_size))
+            .collect(),
+    };
     match &args.entries {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -334,27 +387,31 @@ pub fn prepare(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<Trace> {
     }
     let mut rng = Rng(seed);
     fill_tables(pipe, args, &mut rng);
+    if let Some(t) = pcap {
+        return Ok(t);
+    }
     let trace_len = (args.flows * 2).clamp(1 << 16, 1 << 21);
     let order = zipf_trace(flows.len(), args.zipf, trace_len, &mut rng);
-    // Lay the trace out contiguously, as a NIC ring would.
     let size = flows[0].len();
-    let mut buf = Vec::with_capacity(order.len() * size);
+    let mut t = Trace {
+        buf: Vec::with_capacity(order.len() * size),
+        spans: Vec::with_capacity(order.len()),
+    };
     for &i in &order {
-        buf.extend_from_slice(&flows[i as usize]);
+        t.push(&flows[i as usize]);
     }
-    Ok(Trace { buf, size })
+    Ok(t)
 }
 
 pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport> {
     let trace = prepare(pipe, args)?;
-    let (buf, size) = (&trace.buf, trace.size);
     let order_len = trace.packets();
     let mut out = Outputs::new();
     let burst = args.burst.max(1);
     // Warm up.
     for i in 0..(order_len.min(1 << 14)) {
         out.clear();
-        pipe.process(&buf[i * size..(i + 1) * size], 1, 1, &mut out);
+        pipe.process(trace.packet(i), 1, 1, &mut out);
     }
     let mut lat = Vec::with_capacity(1 << 20);
     let mut batch = crate::pipeline::Batch::with_capacity(burst);
@@ -368,7 +425,7 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
         let t0 = Instant::now();
         batch.clear();
         for _ in 0..burst {
-            batch.push(&buf[pos * size..(pos + 1) * size], 1);
+            batch.push(trace.packet(pos), 1);
             pos += 1;
             if pos == order_len {
                 pos = 0;

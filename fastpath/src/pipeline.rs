@@ -33,6 +33,9 @@ pub struct OutPacket {
 pub struct Outputs {
     pkts: Vec<OutPacket>,
     len: usize,
+    /// For each output, the index (in its burst) of the input packet that produced it.
+    origins: Vec<u32>,
+    origin: u32,
 }
 
 impl Outputs {
@@ -42,9 +45,25 @@ impl Outputs {
 
     pub fn clear(&mut self) {
         self.len = 0;
+        self.origins.clear();
+        self.origin = 0;
+    }
+
+    /// Tags the outputs pushed from now on with input index `i` (see [`Outputs::origins`]).
+    #[inline]
+    pub fn set_origin(&mut self, i: u32) {
+        self.origin = i;
+    }
+
+    /// For each output, in order, the index of the input it came from: the value of the last
+    /// [`Outputs::set_origin`] before it was pushed. The I/O loop uses it to count, per port,
+    /// the packets that produced no output (drops).
+    pub fn origins(&self) -> &[u32] {
+        &self.origins
     }
 
     pub fn push(&mut self, port: u32, head: &[u8], payload: &[u8]) {
+        self.origins.push(self.origin);
         if self.len == self.pkts.len() {
             self.pkts.push(OutPacket::default());
         }
@@ -136,6 +155,9 @@ pub struct Pipeline {
     prefetch_tokens: Vec<Option<u64>>,
     /// Size from which a table is worth prefetching ([`PREFETCH_MIN_ENTRIES`]).
     prefetch_min_entries: usize,
+    /// Packets queued by [`Pipeline::stage`]: their bytes (buffers reused) and ingress ports.
+    staged: Vec<(Vec<u8>, u32)>,
+    staged_n: usize,
 }
 
 /// Packets parsed ahead of their ingress in a burst: enough to cover a memory access with the
@@ -260,6 +282,8 @@ impl Pipeline {
             prefetch_tokens: vec![None; prefetch_tables.len() * BURST_CHUNK],
             prefetch_tables,
             prefetch_min_entries: PREFETCH_MIN_ENTRIES,
+            staged: Vec::new(),
+            staged_n: 0,
         })
     }
 
@@ -315,16 +339,49 @@ impl Pipeline {
     /// Processes a burst: every packet of `batch` in order, all at time `now` (the clock is
     /// read once per burst by the caller). Outputs of all packets are appended to `out`.
     pub fn process_batch(&mut self, batch: &Batch<'_>, now: u64, out: &mut Outputs) {
+        for (data, port) in batch.packets.iter().zip(batch.ports.iter()) {
+            self.stage(data, *port);
+        }
+        self.process_staged(now, out);
+    }
+
+    /// Queues a packet for [`Pipeline::process_staged`], copying it into a buffer of the
+    /// pipeline (the one copy `process` makes too). I/O backends whose receive buffers live
+    /// only as long as their receive callback stage packets there, then process the burst.
+    #[inline]
+    pub fn stage(&mut self, data: &[u8], port: u32) {
+        if self.staged_n == self.staged.len() {
+            self.staged.push((Vec::with_capacity(2048), 0));
+        }
+        let (buf, p) = &mut self.staged[self.staged_n];
+        buf.clear();
+        buf.extend_from_slice(data);
+        *p = port;
+        self.staged_n += 1;
+    }
+
+    /// Processes the staged packets in order, all at time `now`, and empties the queue. Each
+    /// packet's outputs are tagged with its index in the queue ([`Outputs::origins`]).
+    pub fn process_staged(&mut self, now: u64, out: &mut Outputs) {
+        let n = std::mem::take(&mut self.staged_n);
         // Parsing ahead pays only when some table is too large to stay in the cache.
         let worth = self.burst_ok
-            && batch.len() >= 2
+            && n >= 2
             && self
                 .prefetch_tables
                 .iter()
                 .any(|&t| self.st.tables[t as usize].table.len() >= self.prefetch_min_entries);
         if !worth {
-            for (data, port) in batch.packets.iter().zip(batch.ports.iter()) {
-                self.process(data, *port, now, out);
+            for i in 0..n {
+                out.set_origin(i as u32);
+                self.passes.clear();
+                let port = self.staged[i].1;
+                // The staged buffer becomes the parser's; the parser's old one is staged next.
+                std::mem::swap(&mut self.staged[i].0, &mut self.pk.data);
+                let buf = std::mem::take(&mut self.pk.data);
+                self.ingress_pass(buf, port, instance_type::NORMAL, &[], now, out);
+                self.drain_passes(now, out);
+                std::mem::swap(&mut self.staged[i].0, &mut self.pk.data);
             }
             return;
         }
@@ -332,27 +389,31 @@ impl Pipeline {
             let slots = self.pk.phv.len();
             self.burst.resize_with(BURST_CHUNK, || Pkt::new(slots));
         }
-        for (datas, ports) in batch
-            .packets
-            .chunks(BURST_CHUNK)
-            .zip(batch.ports.chunks(BURST_CHUNK))
-        {
+        let mut first = 0;
+        while first < n {
+            let len = (n - first).min(BURST_CHUNK);
             // 1. Parse the chunk (the parser is local: the order of its effects is invisible).
-            for (i, (data, port)) in datas.iter().zip(ports).enumerate() {
-                let mut buf = std::mem::take(&mut self.burst[i].data);
-                buf.clear();
-                buf.extend_from_slice(data);
-                self.begin_pass(Some(i), buf, *port, instance_type::NORMAL, &[], now);
+            for i in 0..len {
+                let (buf, port) = &mut self.staged[first + i];
+                let port = *port;
+                std::mem::swap(buf, &mut self.burst[i].data);
+                let data = std::mem::take(&mut self.burst[i].data);
+                self.begin_pass(Some(i), data, port, instance_type::NORMAL, &[], now);
             }
             // 2. Start the exact-table reads of every packet, then their entries.
-            self.prefetch_chunk(datas.len());
+            self.prefetch_chunk(len);
             // 3. Ingress, traffic manager and egress, packet by packet.
-            for (i, port) in ports.iter().enumerate() {
+            for i in 0..len {
+                out.set_origin((first + i) as u32);
+                let port = self.staged[first + i].1;
                 self.passes.clear();
-                self.end_pass(Some(i), *port, now, out);
+                self.end_pass(Some(i), port, now, out);
                 // Resubmitted and recirculated passes use `self.pk`.
                 self.drain_passes(now, out);
+                // Give the staging slot a buffer back (the packet's, now done with).
+                std::mem::swap(&mut self.staged[first + i].0, &mut self.burst[i].data);
             }
+            first += len;
         }
     }
 

@@ -21,6 +21,7 @@ fn args(program: &str, flows: usize) -> BenchArgs {
         seconds: 0.0,
         burst: 32,
         entries: None,
+        pcap: None,
         lpm_fill: 50,
         ternary_fill: 20,
         ternary_masks: 4,
@@ -147,4 +148,58 @@ fn corpus_programs_behave_the_same_in_bursts() {
         bursty >= 10,
         "only {bursty} corpus programs take the burst path"
     );
+}
+
+/// `bench --pcap`: the trace is the file's packets in order, entries derived from its distinct
+/// packets make them hit, and bursts of it behave as single packets.
+#[test]
+fn pcap_traces_feed_bench_and_bursts() {
+    let dir = std::env::temp_dir().join(format!("exo-bench-pcap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("t.pcap");
+    let mut seed = 99u64;
+    let flows: Vec<Vec<u8>> = (0..20)
+        .map(|i| bench::flow_packet(&mut seed, 64 + i))
+        .collect();
+    let frames: Vec<Vec<u8>> = (0..300).map(|i| flows[(i * 7) % 20].clone()).collect();
+    {
+        let f = std::fs::File::create(&path).unwrap();
+        let mut w = exo_traffic::pcap::PcapWriter::new(
+            std::io::BufWriter::new(f),
+            exo_traffic::pcap::WriterOptions::default(),
+        )
+        .unwrap();
+        for (i, fr) in frames.iter().enumerate() {
+            w.write(1_000 + i as u64, fr).unwrap();
+        }
+        w.flush().unwrap();
+    }
+    let mut a = args("fastpath/benches/p4/nat.p4", 1000);
+    a.pcap = Some(path.clone());
+    let mk = || {
+        let mut p = load(&a.program);
+        bench::prepare(&mut p, &a).expect("entries from the pcap");
+        p
+    };
+    let trace = {
+        let mut p = load(&a.program);
+        bench::prepare(&mut p, &a).unwrap()
+    };
+    assert_eq!(trace.packets(), frames.len());
+    for (i, f) in frames.iter().enumerate() {
+        assert_eq!(trace.packet(i), &f[..]);
+    }
+    let p = mk();
+    let nat = p.st.tables.iter().map(|t| t.table.len()).max().unwrap_or(0);
+    assert_eq!(nat, 20, "one entry per distinct packet");
+    let forwarded = same_either_way("nat.p4 from pcap", &mk, &frames, 32);
+    assert_eq!(forwarded, frames.len());
+    // A missing file is a clear error, not a panic.
+    let mut bad = a.clone();
+    bad.pcap = Some(dir.join("missing.pcap"));
+    let err = bench::prepare(&mut load(&bad.program), &bad)
+        .err()
+        .expect("missing pcap fails");
+    assert!(err.to_string().contains("missing.pcap"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

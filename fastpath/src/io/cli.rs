@@ -483,6 +483,7 @@ fn bench_traffic(args: &IoBenchArgs, pipes: &mut [Pipeline]) -> Result<(Vec<Vec<
         seconds: args.seconds,
         burst: args.burst,
         entries: args.entries.clone(),
+        pcap: None,
         lpm_fill: args.lpm_fill,
         ternary_fill: args.ternary_fill,
         ternary_masks: args.ternary_masks,

@@ -29,6 +29,9 @@ use std::time::Instant;
 /// Packets per receive burst.
 pub const BURST: usize = 32;
 
+/// Largest burst the loop accepts (`LoopOptions::burst` is clamped to it).
+pub const MAX_LOOP_BURST: usize = 1024;
+
 /// P4 port numbers are `bit<9>`: 0..=511.
 pub const MAX_PORTS: usize = 512;
 
@@ -152,12 +155,35 @@ pub trait PacketIo {
 /// ceiling.
 pub trait Processor {
     fn process(&mut self, data: &[u8], in_port: u32, now_ns: u64, out: &mut Outputs);
+
+    /// Takes one packet of a burst (its receive buffer lives only during the call). The
+    /// default processes it at once; the engine copies it in and waits for [`Processor::flush`]
+    /// to process the whole burst (parsing ahead and prefetching table entries).
+    #[inline]
+    fn stage(&mut self, data: &[u8], in_port: u32, now_ns: u64, out: &mut Outputs) {
+        self.process(data, in_port, now_ns, out)
+    }
+
+    /// Processes what [`Processor::stage`] kept. Outputs carry their input's index in the
+    /// burst ([`Outputs::origins`]).
+    #[inline]
+    fn flush(&mut self, _now_ns: u64, _out: &mut Outputs) {}
 }
 
 impl Processor for Pipeline {
     #[inline]
     fn process(&mut self, data: &[u8], in_port: u32, now_ns: u64, out: &mut Outputs) {
         Pipeline::process(self, data, in_port, now_ns, out)
+    }
+
+    #[inline]
+    fn stage(&mut self, data: &[u8], in_port: u32, _now_ns: u64, _out: &mut Outputs) {
+        Pipeline::stage(self, data, in_port)
+    }
+
+    #[inline]
+    fn flush(&mut self, now_ns: u64, out: &mut Outputs) {
+        Pipeline::process_staged(self, now_ns, out)
     }
 }
 
@@ -410,8 +436,10 @@ fn core_loop<B: PacketIo, P: Processor>(
     let mut bursts = 0u64;
     let mut received = 0u64;
     let mut idle_run = 0u64;
-    let burst = opts.burst.max(1);
+    let burst = opts.burst.clamp(1, MAX_LOOP_BURST);
     let deadline = opts.duration.map(|d| Instant::now() + d);
+    let mut in_ports = [0u32; MAX_LOOP_BURST];
+    let mut produced = [false; MAX_LOOP_BURST];
     'outer: loop {
         while let Some(msg) = ctl.q.pop() {
             match msg {
@@ -421,19 +449,43 @@ fn core_loop<B: PacketIo, P: Processor>(
         }
         let now = clock.elapsed().as_nanos() as u64;
         out.clear();
+        let mut k = 0usize;
         let n = io.rx_burst(burst, |port, data| {
-            let before = out.len();
-            proc.process(data, port, now, out);
+            out.set_origin(k as u32);
+            proc.stage(data, port, now, out);
+            if let Some(slot) = in_ports.get_mut(k) {
+                *slot = port;
+            }
+            k += 1;
             if let Some(c) = idx
                 .get(port as usize)
                 .and_then(|&i| counts.get_mut(i as usize))
             {
                 c.rx += 1;
-                if out.len() == before {
-                    c.drop += 1;
-                }
             }
         })?;
+        proc.flush(now, out);
+        // Inputs that produced no output were dropped by the pipeline: count them on their
+        // ingress port.
+        let k = k.min(in_ports.len());
+        produced[..k].fill(false);
+        for &o in out.origins() {
+            if let Some(p) = produced.get_mut(o as usize) {
+                *p = true;
+            }
+        }
+        for (&port, _) in in_ports[..k]
+            .iter()
+            .zip(&produced[..k])
+            .filter(|(_, p)| !**p)
+        {
+            if let Some(c) = idx
+                .get(port as usize)
+                .and_then(|&i| counts.get_mut(i as usize))
+            {
+                c.drop += 1;
+            }
+        }
         if n == 0 {
             if io.finished() {
                 break;
