@@ -162,7 +162,7 @@ impl Exec<'_> {
             Loc::Dyn(d) => {
                 let next = self.pk.phv.get(d.base as usize).copied().unwrap_or(0);
                 let idx = match &d.index {
-                    StackIndex::Expr(e) => self.eval(e),
+                    StackIndex::Expr(e) => self.ev(e),
                     StackIndex::Next => next,
                     StackIndex::Last => next.wrapping_sub(1),
                 };
@@ -174,44 +174,64 @@ impl Exec<'_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn load(&mut self, l: &Loc) -> u128 {
-        match self.slot(l) {
-            Some(s) => self.pk.phv.get(s).copied().unwrap_or(0),
-            None => 0,
-        }
+        let s = match l {
+            Loc::Slot(s) => *s as usize,
+            Loc::Dyn(_) => match self.slot(l) {
+                Some(s) => s,
+                None => return 0,
+            },
+        };
+        self.pk.phv.get(s).copied().unwrap_or(0)
     }
 
-    #[inline]
+    #[inline(always)]
     fn store(&mut self, l: &Loc, v: u128) {
-        if let Some(s) = self.slot(l) {
-            if let Some(x) = self.pk.phv.get_mut(s) {
-                *x = v;
-            }
+        let s = match l {
+            Loc::Slot(s) => *s as usize,
+            Loc::Dyn(_) => match self.slot(l) {
+                Some(s) => s,
+                None => return,
+            },
+        };
+        if let Some(x) = self.pk.phv.get_mut(s) {
+            *x = v;
         }
     }
 
     // ---- expressions ----
 
+    /// [`Exec::eval`] with the leaves (constants, fixed slots) inline: most operands are
+    /// leaves, and each avoided call saves a prologue and epilogue of the recursive evaluator.
+    #[inline(always)]
+    pub fn ev(&mut self, e: &E) -> u128 {
+        match e {
+            E::Const(v) => *v,
+            E::Load(Loc::Slot(s)) => self.pk.phv.get(*s as usize).copied().unwrap_or(0),
+            _ => Self::eval(self, e),
+        }
+    }
+
     pub fn eval(&mut self, e: &E) -> u128 {
         match e {
             E::Const(v) => *v,
             E::Load(l) => self.load(l),
-            E::Not(a) => u128::from(self.eval(a) == 0),
-            E::BitNot(a, m) => !self.eval(a) & m,
-            E::Neg(a, m) => self.eval(a).wrapping_neg() & m,
-            E::LogAnd(a, b) => u128::from(self.eval(a) != 0 && self.eval(b) != 0),
-            E::LogOr(a, b) => u128::from(self.eval(a) != 0 || self.eval(b) != 0),
+            E::Not(a) => u128::from(self.ev(a) == 0),
+            E::BitNot(a, m) => !self.ev(a) & m,
+            E::Neg(a, m) => self.ev(a).wrapping_neg() & m,
+            E::LogAnd(a, b) => u128::from(self.ev(a) != 0 && self.ev(b) != 0),
+            E::LogOr(a, b) => u128::from(self.ev(a) != 0 || self.ev(b) != 0),
             E::Mux(c, a, b) => {
-                if self.eval(c) != 0 {
-                    self.eval(a)
+                if self.ev(c) != 0 {
+                    self.ev(a)
                 } else {
-                    self.eval(b)
+                    self.ev(b)
                 }
             }
             E::Bin(op, a, b, w, signed) => {
-                let x = self.eval(a);
-                let y = self.eval(b);
+                let x = self.ev(a);
+                let y = self.ev(b);
                 binop(*op, x, y, *w, *signed)
             }
             E::Cast {
@@ -220,7 +240,7 @@ impl Exec<'_> {
                 from_signed,
                 to_w,
             } => {
-                let v = self.eval(e);
+                let v = self.ev(e);
                 let v = if *from_signed {
                     sext(v, *from_w) as u128
                 } else {
@@ -228,10 +248,10 @@ impl Exec<'_> {
                 };
                 v & mask(*to_w)
             }
-            E::Slice(a, lo, m) => (self.eval(a) >> lo) & m,
+            E::Slice(a, lo, m) => (self.ev(a) >> lo) & m,
             E::Concat(a, b, bw) => {
-                let x = self.eval(a);
-                let y = self.eval(b);
+                let x = self.ev(a);
+                let y = self.ev(b);
                 if *bw >= 128 {
                     y
                 } else {
@@ -293,7 +313,7 @@ impl Exec<'_> {
                 v
             }
             WE::Narrow(x, w, signed) => {
-                let v = self.eval(x);
+                let v = self.ev(x);
                 if *signed && *w > 0 && (v >> (w - 1)) & 1 == 1 {
                     // Negative: represent as a large two's complement number, masked by Resize.
                     let neg = (!v & mask(*w)).wrapping_add(1) & mask(*w);
@@ -320,12 +340,12 @@ impl Exec<'_> {
             }
             WE::Shift(op, a, n, w) => {
                 let x = self.eval_wide(a);
-                let k = self.eval(n).min(u128::from(*w)) as u32;
+                let k = self.ev(n).min(u128::from(*w)) as u32;
                 let r = if *op == Op::Shl { x << k } else { x >> k };
                 r & wmask(*w)
             }
             WE::Mux(c, a, b) => {
-                if self.eval(c) != 0 {
+                if self.ev(c) != 0 {
                     self.eval_wide(a)
                 } else {
                     self.eval_wide(b)
@@ -458,7 +478,7 @@ impl Exec<'_> {
         heap.clear();
         let mut n_small = 0usize;
         for k in &ct.keys {
-            let v = self.eval(&k.e);
+            let v = self.ev(&k.e);
             let n = k.width.div_ceil(8) as usize;
             if ct.key_on_stack {
                 // One fixed 16-byte store of the field's bytes, left-aligned (the next field
@@ -593,7 +613,7 @@ impl Exec<'_> {
         for a in args {
             match a {
                 Arg::In { e, dst } => {
-                    let v = self.eval(e);
+                    let v = self.ev(e);
                     if let Some(x) = self.pk.phv.get_mut(*dst as usize) {
                         *x = v;
                     }
@@ -635,14 +655,14 @@ impl Exec<'_> {
     pub fn stmt(&mut self, s: &S) -> Flow {
         match s {
             S::Set(l, e) => {
-                let v = self.eval(e);
+                let v = self.ev(e);
                 if self.pk.reject {
                     return Flow::Reject;
                 }
                 self.store(l, v);
             }
             S::SetSlice(l, lo, m, e) => {
-                let v = self.eval(e) & m;
+                let v = self.ev(e) & m;
                 let old = self.load(l);
                 self.store(l, (old & !(m << lo)) | (v << lo));
             }
@@ -667,7 +687,7 @@ impl Exec<'_> {
                 }
             }
             S::If(c, a, b) => {
-                return if self.eval(c) != 0 {
+                return if self.ev(c) != 0 {
                     self.run(a)
                 } else {
                     self.run(b)
@@ -675,7 +695,7 @@ impl Exec<'_> {
             }
             S::Block(b) => return self.run(b),
             S::Switch(e, cases, default) => {
-                let v = self.eval(e);
+                let v = self.ev(e);
                 for (labels, body) in cases {
                     if labels.contains(&v) {
                         return self.run(body);
@@ -721,7 +741,7 @@ impl Exec<'_> {
             }
             S::Return(v) => {
                 if let Some((e, slot)) = v {
-                    let x = self.eval(e);
+                    let x = self.ev(e);
                     if let Some(p) = self.pk.phv.get_mut(*slot as usize) {
                         *p = x;
                     }
@@ -795,7 +815,7 @@ impl Exec<'_> {
         for f in data {
             match &f.multi {
                 None => {
-                    let v = self.eval(&f.e);
+                    let v = self.ev(&f.e);
                     fields.push((v, f.width));
                 }
                 Some((l, varbit)) => {
@@ -835,8 +855,8 @@ impl Exec<'_> {
                 self.pk.parser_error = self.p.error_code(ERR_PACKET_TOO_SHORT);
                 return false;
             }
-            let mut off = self.pk.cursor;
             let phv = &mut self.pk.phv;
+            let mut off = self.pk.cursor;
             for &(s, w) in fields.iter() {
                 if let Some(x) = phv.get_mut(s as usize) {
                     *x = read_bits(&self.pk.data, off, w);
@@ -961,7 +981,7 @@ impl Exec<'_> {
     fn ext(&mut self, x: &Ext) -> Flow {
         match x {
             Ext::Extract { hdr, varbit_bits } => {
-                let vb = varbit_bits.as_ref().map(|e| self.eval(e));
+                let vb = varbit_bits.as_ref().map(|e| self.ev(e));
                 if !self.extract(hdr, vb) {
                     return Flow::Reject;
                 }
@@ -986,14 +1006,14 @@ impl Exec<'_> {
                         .map(|(o, w, k)| (Loc::Slot(eb + o), *w, *k))
                         .collect(),
                 );
-                let vb = varbit_bits.as_ref().map(|e| self.eval(e));
+                let vb = varbit_bits.as_ref().map(|e| self.ev(e));
                 if !self.extract(&hdr, vb) {
                     return Flow::Reject;
                 }
                 self.pk.phv[*base as usize] = next + 1;
             }
             Ext::Advance(e) => {
-                let n = self.eval(e) as usize;
+                let n = self.ev(e) as usize;
                 if self.pk.cursor + n > self.pk.data.len() * 8 {
                     self.pk.parser_error = self.p.error_code(ERR_PACKET_TOO_SHORT);
                     return Flow::Reject;
@@ -1006,13 +1026,13 @@ impl Exec<'_> {
                 }
             }
             Ext::Verify(c, err) => {
-                if self.eval(c) == 0 {
+                if self.ev(c) == 0 {
                     self.pk.parser_error = *err;
                     return Flow::Reject;
                 }
             }
             Ext::RegisterRead { reg, dst, index } => {
-                let i = self.eval(index) as usize;
+                let i = self.ev(index) as usize;
                 let v = self
                     .st
                     .registers
@@ -1023,8 +1043,8 @@ impl Exec<'_> {
                 self.store(dst, v);
             }
             Ext::RegisterWrite { reg, index, value } => {
-                let i = self.eval(index) as usize;
-                let v = self.eval(value);
+                let i = self.ev(index) as usize;
+                let v = self.ev(value);
                 let w = match self.p.instances[*reg as usize].kind {
                     InstanceKind::Register { width, .. } => width,
                     _ => 128,
@@ -1039,7 +1059,7 @@ impl Exec<'_> {
                 }
             }
             Ext::CounterCount { counter, index } => {
-                let i = self.eval(index) as usize;
+                let i = self.ev(index) as usize;
                 let len = self.pk.len;
                 if let Some(c) = self
                     .st
@@ -1052,7 +1072,7 @@ impl Exec<'_> {
                 }
             }
             Ext::MeterExecute { meter, index, dst } => {
-                let i = self.eval(index) as usize;
+                let i = self.ev(index) as usize;
                 let units = match self.p.instances[*meter as usize].kind {
                     InstanceKind::Meter { bytes: true, .. } => self.pk.len,
                     _ => 1,
@@ -1080,8 +1100,8 @@ impl Exec<'_> {
             } => {
                 self.pack(data);
                 let h = externs::hash(*algo, &self.st.scratch, &mut self.st.rng);
-                let b = self.eval(base);
-                let m = self.eval(max);
+                let b = self.ev(base);
+                let m = self.ev(max);
                 let v = if m == 0 {
                     b.wrapping_add(h)
                 } else {
@@ -1096,7 +1116,7 @@ impl Exec<'_> {
                 algo,
                 with_payload,
             } => {
-                if self.eval(cond) != 0 {
+                if self.ev(cond) != 0 {
                     self.pack(data);
                     if *with_payload {
                         let start = self.pk.cursor.div_ceil(8).min(self.pk.data.len());
@@ -1104,7 +1124,7 @@ impl Exec<'_> {
                         self.st.scratch.extend_from_slice(&payload);
                     }
                     let h = externs::hash(*algo, &self.st.scratch, &mut self.st.rng);
-                    let exp = self.eval(expected);
+                    let exp = self.ev(expected);
                     if h != exp {
                         if let Some(s) = self.p.std_meta.checksum_error {
                             self.pk.phv[s as usize] = 1;
@@ -1120,7 +1140,7 @@ impl Exec<'_> {
                 algo,
                 with_payload,
             } => {
-                if self.eval(cond) != 0 {
+                if self.ev(cond) != 0 {
                     self.pack(data);
                     if *with_payload {
                         // The payload follows the headers the parser consumed.
@@ -1133,8 +1153,8 @@ impl Exec<'_> {
                 }
             }
             Ext::Random { dst, lo, hi, width } => {
-                let lo = self.eval(lo);
-                let hi = self.eval(hi);
+                let lo = self.ev(lo);
+                let hi = self.ev(hi);
                 let r = u128::from(externs::next_random(&mut self.st.rng));
                 let v = if hi >= lo {
                     lo + r % (hi - lo + 1).max(1)
@@ -1144,8 +1164,8 @@ impl Exec<'_> {
                 self.store(dst, v & mask(*width));
             }
             Ext::Digest { receiver, data } => {
-                let r = self.eval(receiver);
-                let fields: Vec<u128> = data.iter().map(|f| self.eval(&f.e)).collect();
+                let r = self.ev(receiver);
+                let fields: Vec<u128> = data.iter().map(|f| self.ev(&f.e)).collect();
                 if self.st.digests.len() >= MAX_DIGESTS {
                     self.st.digests.pop_front();
                 }
@@ -1180,7 +1200,7 @@ impl Exec<'_> {
                 session,
                 fields,
             } => {
-                let s = self.eval(session) as u32;
+                let s = self.ev(session) as u32;
                 if *i2e {
                     self.pk.clone_i2e = Some((s, *fields));
                 } else {
@@ -1191,11 +1211,11 @@ impl Exec<'_> {
             Ext::Recirculate(f) => self.pk.recirculate = Some(*f),
             Ext::Truncate(e) => {
                 // Called more than once, the smallest length wins.
-                let n = self.eval(e).min(u128::from(u32::MAX)) as u32;
+                let n = self.ev(e).min(u128::from(u32::MAX)) as u32;
                 self.pk.truncate = Some(self.pk.truncate.map_or(n, |m| m.min(n)));
             }
             Ext::Log { fmt, args } => {
-                let vals: Vec<u128> = args.iter().map(|f| self.eval(&f.e)).collect();
+                let vals: Vec<u128> = args.iter().map(|f| self.ev(&f.e)).collect();
                 let mut msg = String::new();
                 let mut it = vals.iter();
                 let mut rest = fmt.as_str();
@@ -1214,7 +1234,7 @@ impl Exec<'_> {
                 self.st.log.push_back(msg);
             }
             Ext::Assert(e, _) => {
-                if self.eval(e) == 0 {
+                if self.ev(e) == 0 {
                     // BMv2 aborts; the engine counts the failure and drops the packet.
                     self.st.assert_failures += 1;
                     if let Some(s) = self.p.std_meta.egress_spec {
@@ -1316,7 +1336,7 @@ impl Exec<'_> {
                         &mut big
                     };
                     for (i, (e, _)) in keys.iter().enumerate() {
-                        vals[i] = self.eval(e);
+                        vals[i] = self.ev(e);
                     }
                     if self.pk.reject {
                         return false;
