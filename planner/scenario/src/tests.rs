@@ -1,8 +1,23 @@
 use super::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A fresh directory with an `app.p4` in it.
-fn scratch() -> PathBuf {
+/// A fresh directory with an `app.p4` in it, removed when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
     static N: AtomicUsize = AtomicUsize::new(0);
     let d = std::env::temp_dir().join(format!(
         "exo-scenario-test-{}-{}",
@@ -11,7 +26,7 @@ fn scratch() -> PathBuf {
     ));
     std::fs::create_dir_all(&d).expect("mkdir");
     std::fs::write(d.join("app.p4"), "// empty\n").expect("write");
-    d
+    Scratch(d)
 }
 
 const GOOD: &str = r#"
