@@ -75,6 +75,20 @@ impl Outputs {
         self.len += 1;
     }
 
+    /// Appends an output whose bytes are `buf`, taking the buffer (no copy); `buf` gets an
+    /// empty buffer with spare capacity back (that of an earlier output).
+    pub fn push_buffer(&mut self, port: u32, buf: &mut Vec<u8>) {
+        self.origins.push(self.origin);
+        if self.len == self.pkts.len() {
+            self.pkts.push(OutPacket::default());
+        }
+        let p = &mut self.pkts[self.len];
+        p.port = port;
+        std::mem::swap(&mut p.data, buf);
+        buf.clear();
+        self.len += 1;
+    }
+
     pub fn as_slice(&self) -> &[OutPacket] {
         &self.pkts[..self.len]
     }
@@ -163,6 +177,9 @@ pub struct Pipeline {
 /// Packets parsed ahead of their ingress in a burst: enough to cover a memory access with the
 /// work of the other packets, few enough that their PHVs stay in the cache.
 pub const BURST_CHUNK: usize = 8;
+
+/// Payload bytes from which a packet's buffer moves to the outputs instead of being copied.
+pub const MOVE_PAYLOAD_MIN: usize = 256;
 
 /// Entries from which an exact table is prefetched in bursts: below, its index and rows (about
 /// 45 B per entry) stay in the core's caches and prefetching costs more than it saves.
@@ -609,6 +626,7 @@ impl Pipeline {
                         port,
                         rid,
                         Some(instance_type::INGRESS_CLONE),
+                        false,
                         now,
                         out,
                     );
@@ -647,6 +665,7 @@ impl Pipeline {
                     port,
                     rid,
                     Some(instance_type::REPLICATION),
+                    false,
                     now,
                     out,
                 );
@@ -665,6 +684,7 @@ impl Pipeline {
             spec as u32,
             0,
             Some(instance_type::NORMAL),
+            true,
             now,
             out,
         );
@@ -711,6 +731,8 @@ fn egress(
     port: u32,
     rid: u32,
     itype: Option<u128>,
+    // The packet's last copy: its buffer may leave with the output instead of being copied.
+    last: bool,
     now: u64,
     out: &mut Outputs,
 ) {
@@ -767,6 +789,7 @@ fn egress(
                         cport,
                         crid,
                         Some(instance_type::EGRESS_CLONE),
+                        false,
                         now,
                         out,
                     );
@@ -805,6 +828,17 @@ fn egress(
             full.extend_from_slice(&pk.data[start..]);
             full.truncate(n as usize);
             out.push(port, &full, &[]);
+        }
+        None if last && pk.data.len() - start >= MOVE_PAYLOAD_MIN => {
+            // The deparsed headers replace the parsed ones in the packet's own buffer, which
+            // then moves to the outputs (no copy of the payload). Small packets are copied:
+            // that keeps fewer buffers in rotation, and the cache warmer.
+            if pk.out.len() == start {
+                pk.data[..start].copy_from_slice(&pk.out);
+            } else {
+                pk.data.splice(..start, pk.out.iter().copied());
+            }
+            out.push_buffer(port, &mut pk.data);
         }
         None => out.push(port, &pk.out, &pk.data[start..]),
     }
