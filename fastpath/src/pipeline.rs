@@ -394,11 +394,12 @@ impl Pipeline {
                 self.passes.clear();
                 let port = self.staged[i].1;
                 // The staged buffer becomes the parser's; the parser's old one is staged next.
-                std::mem::swap(&mut self.staged[i].0, &mut self.pk.data);
-                let buf = std::mem::take(&mut self.pk.data);
+                // (One move each way: a swap followed by a take reloads just-stored fields and
+                // stalls on store forwarding.)
+                let spare = std::mem::take(&mut self.pk.data);
+                let buf = std::mem::replace(&mut self.staged[i].0, spare);
                 self.ingress_pass(buf, port, instance_type::NORMAL, &[], now, out);
                 self.drain_passes(now, out);
-                std::mem::swap(&mut self.staged[i].0, &mut self.pk.data);
             }
             return;
         }
@@ -411,10 +412,10 @@ impl Pipeline {
             let len = (n - first).min(BURST_CHUNK);
             // 1. Parse the chunk (the parser is local: the order of its effects is invisible).
             for i in 0..len {
+                let spare = std::mem::take(&mut self.burst[i].data);
                 let (buf, port) = &mut self.staged[first + i];
                 let port = *port;
-                std::mem::swap(buf, &mut self.burst[i].data);
-                let data = std::mem::take(&mut self.burst[i].data);
+                let data = std::mem::replace(buf, spare);
                 self.begin_pass(Some(i), data, port, instance_type::NORMAL, &[], now);
             }
             // 2. Start the exact-table reads of every packet, then their entries.
@@ -427,8 +428,6 @@ impl Pipeline {
                 self.end_pass(Some(i), port, now, out);
                 // Resubmitted and recirculated passes use `self.pk`.
                 self.drain_passes(now, out);
-                // Give the staging slot a buffer back (the packet's, now done with).
-                std::mem::swap(&mut self.staged[first + i].0, &mut self.burst[i].data);
             }
             first += len;
         }
@@ -479,9 +478,13 @@ impl Pipeline {
         }
     }
 
-    fn get_sm(pk: &Pkt, slot: Option<u32>) -> u128 {
-        slot.and_then(|s| pk.phv.get(s as usize).copied())
-            .unwrap_or(0)
+    /// A standard metadata field (all fit 64 bits). Reads the low half of the slot only: a
+    /// 128-bit compare loads the slot as one vector, which stalls on store forwarding when an
+    /// action has just written it.
+    #[inline]
+    fn get_sm(pk: &Pkt, slot: Option<u32>) -> u64 {
+        slot.and_then(|s| pk.phv.get(s as usize))
+            .map_or(0, |x| *x as u64)
     }
 
     fn ingress_pass(
@@ -673,7 +676,7 @@ impl Pipeline {
             return;
         }
         let spec = Self::get_sm(pk, sm.egress_spec);
-        if spec == exec::DROP_PORT && sm.egress_spec.is_some() {
+        if spec == exec::DROP_PORT as u64 && sm.egress_spec.is_some() {
             return;
         }
         egress(
@@ -761,8 +764,8 @@ fn egress(
         last_direct_colour: 0,
     };
     let _ = ex.run_block(&p.egress);
-    let dropped =
-        sm.egress_spec.is_some() && Pipeline::get_sm(ex.pk, sm.egress_spec) == exec::DROP_PORT;
+    let dropped = sm.egress_spec.is_some()
+        && Pipeline::get_sm(ex.pk, sm.egress_spec) == exec::DROP_PORT as u64;
     if let Some((session, list)) = pk.clone_e2e.take() {
         // The E2E clone runs egress again, from the state at the end of egress.
         if let Some(cs) = st.clone_sessions.get(&session).cloned() {
