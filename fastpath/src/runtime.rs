@@ -1,6 +1,8 @@
-//! The control-plane API of a pipeline, by name (suffix match as in STF and P4Runtime aliases):
-//! table entries and default actions, registers, counters, meters, multicast groups, clone
-//! sessions, value sets, digests and idle-timeout notifications. Errors are values.
+//! The control-plane API of a pipeline: table entries and default actions, registers, counters,
+//! meters, multicast groups, clone sessions, value sets, digests and idle-timeout notifications.
+//! Tables, actions and extern instances are named by [`Ref`]: a name (exact, else by dotted
+//! suffix as in STF and P4Runtime aliases) or a P4Runtime id (the ids of the program's P4Info).
+//! Errors are values.
 
 use crate::compile::be_bytes;
 use crate::exec::{CloneSession, Digest};
@@ -45,6 +47,53 @@ pub enum RuntimeError {
     NoValueSet(String),
 }
 
+/// A table, action or extern instance, by name or by P4Runtime id. `&str` converts to a name,
+/// except that a number (decimal or `0x` hex) is an id: P4 names never start with a digit, so
+/// the text forms of STF files and command lines can use either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ref<'a> {
+    Name(&'a str),
+    Id(u32),
+}
+
+impl<'a> From<&'a str> for Ref<'a> {
+    fn from(s: &'a str) -> Ref<'a> {
+        let id = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None if s.starts_with(|c: char| c.is_ascii_digit()) => s.parse().ok(),
+            None => None,
+        };
+        id.map_or(Ref::Name(s), Ref::Id)
+    }
+}
+
+impl<'a> From<&&'a str> for Ref<'a> {
+    fn from(s: &&'a str) -> Ref<'a> {
+        Ref::from(*s)
+    }
+}
+
+impl<'a> From<&'a String> for Ref<'a> {
+    fn from(s: &'a String) -> Ref<'a> {
+        Ref::from(s.as_str())
+    }
+}
+
+impl From<u32> for Ref<'static> {
+    fn from(id: u32) -> Ref<'static> {
+        Ref::Id(id)
+    }
+}
+
+impl std::fmt::Display for Ref<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ref::Name(n) => f.write_str(n),
+            Ref::Id(id) => write!(f, "id {id:#010x}"),
+        }
+    }
+}
+
 /// One key field of an entry, as the control plane gives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyValue {
@@ -57,22 +106,32 @@ pub enum KeyValue {
 }
 
 impl Pipeline {
-    fn table_idx(&self, name: &str) -> Result<usize, RuntimeError> {
-        self.prog
-            .table_index(name)
-            .ok_or_else(|| RuntimeError::NoTable(name.to_string()))
+    fn table_idx(&self, table: Ref<'_>) -> Result<usize, RuntimeError> {
+        match table {
+            Ref::Name(n) => self.prog.table_index(n),
+            Ref::Id(id) => self.prog.tables.iter().position(|t| t.id == id),
+        }
+        .ok_or_else(|| RuntimeError::NoTable(table.to_string()))
     }
 
-    /// The index of an action of table `t` (by suffix).
-    fn table_action(&self, t: usize, action: &str) -> Result<u32, RuntimeError> {
+    /// The index of an action of table `t` (by suffix or id).
+    fn table_action(&self, t: usize, action: Ref<'_>) -> Result<u32, RuntimeError> {
         let ct = &self.prog.tables[t];
-        let names = ct
-            .actions
-            .iter()
-            .map(|a| self.prog.actions[*a as usize].name.as_str());
-        find_by_suffix(names, action)
-            .map(|i| ct.actions[i])
-            .ok_or_else(|| RuntimeError::NoAction(action.to_string(), ct.name.clone()))
+        let found = match action {
+            Ref::Name(n) => {
+                let names = ct
+                    .actions
+                    .iter()
+                    .map(|a| self.prog.actions[*a as usize].name.as_str());
+                find_by_suffix(names, n).map(|i| ct.actions[i])
+            }
+            Ref::Id(id) => ct
+                .actions
+                .iter()
+                .copied()
+                .find(|&a| self.prog.actions[a as usize].id == id),
+        };
+        found.ok_or_else(|| RuntimeError::NoAction(action.to_string(), ct.name.clone()))
     }
 
     fn encode_args(&self, action: u32, args: &[u128]) -> Result<Vec<u8>, RuntimeError> {
@@ -92,8 +151,8 @@ impl Pipeline {
     }
 
     /// Names of table `t`'s key fields, in order.
-    pub fn key_names(&self, table: &str) -> Result<Vec<String>, RuntimeError> {
-        let t = self.table_idx(table)?;
+    pub fn key_names<'t>(&self, table: impl Into<Ref<'t>>) -> Result<Vec<String>, RuntimeError> {
+        let t = self.table_idx(table.into())?;
         Ok(self.prog.tables[t]
             .keys
             .iter()
@@ -194,15 +253,15 @@ impl Pipeline {
     }
 
     /// Adds an entry; `priority` matters for ternary/range/optional tables (larger wins).
-    pub fn table_add(
+    pub fn table_add<'t, 'a>(
         &mut self,
-        table: &str,
+        table: impl Into<Ref<'t>>,
         keys: &[KeyValue],
-        action: &str,
+        action: impl Into<Ref<'a>>,
         args: &[u128],
         priority: i32,
     ) -> Result<EntryHandle, RuntimeError> {
-        let (t, spec) = self.entry(table, keys, action, args, priority)?;
+        let (t, spec) = self.entry(table.into(), keys, action.into(), args, priority)?;
         let r = self.st.tables[t].table.insert(spec);
         self.table_result(t, r)
     }
@@ -210,9 +269,9 @@ impl Pipeline {
     /// Resolves a control-plane entry: the table's index and the encoded entry.
     fn entry(
         &self,
-        table: &str,
+        table: Ref<'_>,
         keys: &[KeyValue],
-        action: &str,
+        action: Ref<'_>,
         args: &[u128],
         priority: i32,
     ) -> Result<(usize, EntrySpec), RuntimeError> {
@@ -233,28 +292,28 @@ impl Pipeline {
         })
     }
 
-    pub fn table_modify(
+    pub fn table_modify<'t, 'a>(
         &mut self,
-        table: &str,
+        table: impl Into<Ref<'t>>,
         keys: &[KeyValue],
-        action: &str,
+        action: impl Into<Ref<'a>>,
         args: &[u128],
         priority: i32,
     ) -> Result<EntryHandle, RuntimeError> {
-        let (t, spec) = self.entry(table, keys, action, args, priority)?;
+        let (t, spec) = self.entry(table.into(), keys, action.into(), args, priority)?;
         let r = self.st.tables[t]
             .table
             .modify(&spec.matches, priority, spec.action, &spec.data);
         self.table_result(t, r)
     }
 
-    pub fn table_delete(
+    pub fn table_delete<'t>(
         &mut self,
-        table: &str,
+        table: impl Into<Ref<'t>>,
         keys: &[KeyValue],
         priority: i32,
     ) -> Result<(), RuntimeError> {
-        let t = self.table_idx(table)?;
+        let t = self.table_idx(table.into())?;
         let spec = self.spec(t, keys, priority, 0, Vec::new())?;
         let name = self.prog.tables[t].name.clone();
         self.st.tables[t]
@@ -263,39 +322,39 @@ impl Pipeline {
             .map_err(|error| RuntimeError::Table { table: name, error })
     }
 
-    pub fn table_clear(&mut self, table: &str) -> Result<(), RuntimeError> {
-        let t = self.table_idx(table)?;
+    pub fn table_clear<'t>(&mut self, table: impl Into<Ref<'t>>) -> Result<(), RuntimeError> {
+        let t = self.table_idx(table.into())?;
         self.st.tables[t].table.clear();
         Ok(())
     }
 
-    pub fn table_set_default(
+    pub fn table_set_default<'t, 'a>(
         &mut self,
-        table: &str,
-        action: &str,
+        table: impl Into<Ref<'t>>,
+        action: impl Into<Ref<'a>>,
         args: &[u128],
     ) -> Result<(), RuntimeError> {
-        let t = self.table_idx(table)?;
+        let t = self.table_idx(table.into())?;
         if self.prog.tables[t].default_const {
             return Err(RuntimeError::ConstDefault(self.prog.tables[t].name.clone()));
         }
-        let a = self.table_action(t, action)?;
+        let a = self.table_action(t, action.into())?;
         let data = self.encode_args(a, args)?;
         self.st.tables[t].default = Some((a, data));
         Ok(())
     }
 
-    pub fn table_len(&self, table: &str) -> Result<usize, RuntimeError> {
-        Ok(self.st.tables[self.table_idx(table)?].table.len())
+    pub fn table_len<'t>(&self, table: impl Into<Ref<'t>>) -> Result<usize, RuntimeError> {
+        Ok(self.st.tables[self.table_idx(table.into())?].table.len())
     }
 
     /// Direct counter of an entry (packets, bytes).
-    pub fn direct_counter_read(
+    pub fn direct_counter_read<'t>(
         &self,
-        table: &str,
+        table: impl Into<Ref<'t>>,
         h: EntryHandle,
     ) -> Result<(u64, u64), RuntimeError> {
-        let t = self.table_idx(table)?;
+        let t = self.table_idx(table.into())?;
         Ok(self.st.tables[t]
             .direct_counts
             .get(h.0 as usize)
@@ -304,49 +363,57 @@ impl Pipeline {
     }
 
     /// Entries of `table` idle for at least `idle_ns` at `now_ns` (idle-timeout notifications).
-    pub fn idle_entries(
+    pub fn idle_entries<'t>(
         &self,
-        table: &str,
+        table: impl Into<Ref<'t>>,
         now_ns: u64,
         idle_ns: u64,
     ) -> Result<Vec<EntryHandle>, RuntimeError> {
-        let t = self.table_idx(table)?;
+        let t = self.table_idx(table.into())?;
         Ok(self.st.tables[t].table.idle_entries(now_ns, idle_ns))
     }
 
-    fn instance(&self, name: &str) -> Result<usize, RuntimeError> {
-        self.prog
-            .instance_index(name)
-            .ok_or_else(|| RuntimeError::NoInstance(name.to_string()))
+    /// An extern instance and its name.
+    fn instance(&self, r: Ref<'_>) -> Result<(usize, String), RuntimeError> {
+        match r {
+            Ref::Name(n) => self.prog.instance_index(n),
+            Ref::Id(id) => self.prog.instances.iter().position(|x| x.id == id),
+        }
+        .map(|i| (i, self.prog.instances[i].name.clone()))
+        .ok_or_else(|| RuntimeError::NoInstance(r.to_string()))
     }
 
-    pub fn register_read(&self, name: &str, index: u64) -> Result<u128, RuntimeError> {
-        let i = self.instance(name)?;
+    pub fn register_read<'n>(
+        &self,
+        name: impl Into<Ref<'n>>,
+        index: u64,
+    ) -> Result<u128, RuntimeError> {
+        let (i, name) = self.instance(name.into())?;
         let r = &self.st.registers[i];
         if !matches!(self.prog.instances[i].kind, InstanceKind::Register { .. }) {
-            return Err(RuntimeError::WrongKind(name.to_string(), "register"));
+            return Err(RuntimeError::WrongKind(name.clone(), "register"));
         }
         r.get(index as usize).copied().ok_or(RuntimeError::Index {
-            name: name.to_string(),
+            name: name.clone(),
             index,
             size: r.len(),
         })
     }
 
-    pub fn register_write(
+    pub fn register_write<'n>(
         &mut self,
-        name: &str,
+        name: impl Into<Ref<'n>>,
         index: u64,
         value: u128,
     ) -> Result<(), RuntimeError> {
-        let i = self.instance(name)?;
+        let (i, name) = self.instance(name.into())?;
         let InstanceKind::Register { width, .. } = self.prog.instances[i].kind else {
-            return Err(RuntimeError::WrongKind(name.to_string(), "register"));
+            return Err(RuntimeError::WrongKind(name.clone(), "register"));
         };
         let r = &mut self.st.registers[i];
         let size = r.len();
         let x = r.get_mut(index as usize).ok_or(RuntimeError::Index {
-            name: name.to_string(),
+            name: name.clone(),
             index,
             size,
         })?;
@@ -354,20 +421,27 @@ impl Pipeline {
         Ok(())
     }
 
-    pub fn register_reset(&mut self, name: &str) -> Result<(), RuntimeError> {
-        let i = self.instance(name)?;
+    pub fn register_reset<'n>(&mut self, name: impl Into<Ref<'n>>) -> Result<(), RuntimeError> {
+        let (i, name) = self.instance(name.into())?;
+        if !matches!(self.prog.instances[i].kind, InstanceKind::Register { .. }) {
+            return Err(RuntimeError::WrongKind(name, "register"));
+        }
         self.st.registers[i].fill(0);
         Ok(())
     }
 
     /// Counter cell (packets, bytes); for a direct counter, `index` is an entry handle.
-    pub fn counter_read(&self, name: &str, index: u64) -> Result<(u64, u64), RuntimeError> {
-        let i = self.instance(name)?;
+    pub fn counter_read<'n>(
+        &self,
+        name: impl Into<Ref<'n>>,
+        index: u64,
+    ) -> Result<(u64, u64), RuntimeError> {
+        let (i, name) = self.instance(name.into())?;
         match self.prog.instances[i].kind {
             InstanceKind::Counter { .. } => {
                 let c = &self.st.counters[i];
                 c.get(index as usize).copied().ok_or(RuntimeError::Index {
-                    name: name.to_string(),
+                    name: name.clone(),
                     index,
                     size: c.len(),
                 })
@@ -379,7 +453,7 @@ impl Pipeline {
                     .iter()
                     .position(|t| t.direct_counter == Some(i as u32))
                     .ok_or(RuntimeError::WrongKind(
-                        name.to_string(),
+                        name.clone(),
                         "attached direct counter",
                     ))?;
                 Ok(self.st.tables[t]
@@ -388,22 +462,22 @@ impl Pipeline {
                     .copied()
                     .unwrap_or((0, 0)))
             }
-            _ => Err(RuntimeError::WrongKind(name.to_string(), "counter")),
+            _ => Err(RuntimeError::WrongKind(name.clone(), "counter")),
         }
     }
 
-    pub fn counter_write(
+    pub fn counter_write<'n>(
         &mut self,
-        name: &str,
+        name: impl Into<Ref<'n>>,
         index: u64,
         packets: u64,
         bytes: u64,
     ) -> Result<(), RuntimeError> {
-        let i = self.instance(name)?;
+        let (i, name) = self.instance(name.into())?;
         let c = &mut self.st.counters[i];
         let size = c.len();
         let x = c.get_mut(index as usize).ok_or(RuntimeError::Index {
-            name: name.to_string(),
+            name: name.clone(),
             index,
             size,
         })?;
@@ -412,16 +486,16 @@ impl Pipeline {
     }
 
     /// Configures a meter cell: committed / peak rate (units per second) and bursts (units).
-    pub fn meter_configure(
+    pub fn meter_configure<'n>(
         &mut self,
-        name: &str,
+        name: impl Into<Ref<'n>>,
         index: u64,
         cir: u64,
         cburst: u64,
         pir: u64,
         pburst: u64,
     ) -> Result<(), RuntimeError> {
-        let i = self.instance(name)?;
+        let (i, name) = self.instance(name.into())?;
         // For a direct meter, `index` is the entry handle.
         if let InstanceKind::DirectMeter { .. } = self.prog.instances[i].kind {
             let t = self
@@ -430,14 +504,14 @@ impl Pipeline {
                 .iter()
                 .position(|t| t.direct_meter == Some(i as u32))
                 .ok_or(RuntimeError::WrongKind(
-                    name.to_string(),
+                    name.clone(),
                     "attached direct meter",
                 ))?;
             let rt = &mut self.st.tables[t];
             let cap = rt.table.capacity().max(rt.table.len());
             if index as usize >= cap {
                 return Err(RuntimeError::Index {
-                    name: name.to_string(),
+                    name: name.clone(),
                     index,
                     size: cap,
                 });
@@ -452,7 +526,7 @@ impl Pipeline {
         let m = &mut self.st.meters[i];
         let size = m.len();
         let x = m.get_mut(index as usize).ok_or(RuntimeError::Index {
-            name: name.to_string(),
+            name: name.clone(),
             index,
             size,
         })?;

@@ -236,3 +236,61 @@ fn runtime_errors_are_values() {
     let bad = exo_fastpath::stf::run(&mut pipe, "bad", "frobnicate 1 2\n");
     assert!(bad.is_err(), "an unknown STF command is an error");
 }
+
+/// The runtime API by P4Runtime id: the ids of the program's P4Info name the same tables,
+/// actions and registers as their names (as numbers, or as decimal / hex text).
+#[test]
+fn runtime_api_by_p4runtime_id() {
+    use exo_fastpath::runtime::Ref;
+    let dir = stf_dir();
+    let id_of = |p4: &str, section: &str, alias: &str| -> u32 {
+        let c = exo_p4::compile_file(&dir.join(p4), &exo_p4::CompileOptions::default());
+        let info = exo_p4::p4info::p4info(c.ir.as_ref().expect("compiles"));
+        info[section]
+            .as_array()
+            .expect("section")
+            .iter()
+            .find(|e| e["preamble"]["alias"] == alias)
+            .and_then(|e| e["preamble"]["id"].as_u64())
+            .expect("entity in P4Info") as u32
+    };
+    let mut pipe = load(&dir.join("basic_fwd.p4")).unwrap();
+    let (t, fwd) = (
+        id_of("basic_fwd.p4", "tables", "l2"),
+        id_of("basic_fwd.p4", "actions", "forward"),
+    );
+    pipe.table_add(t, &[KeyValue::Exact(0x0000_0000_0001)], fwd, &[3], 0)
+        .unwrap();
+    assert_eq!(pipe.table_len("l2").unwrap(), 1);
+    assert_eq!(pipe.table_len(t).unwrap(), 1);
+    // The same ids as text (what STF lines and command lines carry).
+    let (dec, hex) = (t.to_string(), format!("{t:#x}"));
+    assert_eq!(Ref::from(dec.as_str()), Ref::Id(t));
+    assert_eq!(Ref::from(hex.as_str()), Ref::Id(t));
+    assert_eq!(Ref::from("l2"), Ref::Name("l2"));
+    assert_eq!(pipe.table_len(dec.as_str()).unwrap(), 1);
+    pipe.table_delete(hex.as_str(), &[KeyValue::Exact(1)], 0)
+        .unwrap();
+    assert_eq!(pipe.table_len("l2").unwrap(), 0);
+    // Unknown ids are errors naming the id; an action id of another table is refused.
+    let e = pipe.table_len(0x0200_0000u32).unwrap_err().to_string();
+    assert!(e.contains("0x02000000"), "{e}");
+    assert!(pipe
+        .table_add(t, &[KeyValue::Exact(1)], 12345u32, &[3], 0)
+        .is_err());
+
+    let mut pipe = load(&dir.join("register.p4")).unwrap();
+    let c = exo_p4::compile_file(&dir.join("register.p4"), &exo_p4::CompileOptions::default());
+    let info = exo_p4::p4info::p4info(c.ir.as_ref().unwrap());
+    let reg = &info["registers"][0]["preamble"];
+    let (rid, rname) = (
+        reg["id"].as_u64().unwrap() as u32,
+        reg["name"].as_str().unwrap().to_string(),
+    );
+    pipe.register_write(rid, 1, 0xabcd).unwrap();
+    assert_eq!(pipe.register_read(&rname, 1).unwrap(), 0xabcd);
+    pipe.register_reset(rid).unwrap();
+    assert_eq!(pipe.register_read(rid, 1).unwrap(), 0);
+    // A table id is not a register.
+    assert!(pipe.register_read(t, 0).is_err());
+}
