@@ -13,7 +13,8 @@
 #   - invalid programs: p4_16_errors/*.p4; `exo-p4c check` must reject them (exit 1, not a
 #     crash);
 #   - STF tests: every p4_16_samples/X.stf beside a valid v1model X.p4;
-#     `exo-fastpath stf X.p4 X.stf` must pass (60 s limit each).
+#     `exo-fastpath stf --p4c-ports X.p4 X.stf` must pass (60 s limit each; --p4c-ports: like
+#     p4c's runner, only the ports that packet/expect lines name are captured).
 # LOGDIR (default: a new directory under /tmp) receives one line per program and test with
 # its result, and the diagnostics of each failure.
 #
@@ -79,7 +80,7 @@ if [ -n "$samples" ]; then
       stf="$samples/$name.stf"
       if [ -f "$stf" ]; then
         s_n=$((s_n + 1))
-        timeout "$TIMEOUT" "$FP" stf -I "$samples" "$f" "$stf" >"$out" 2>&1
+        timeout "$TIMEOUT" "$FP" stf --p4c-ports -I "$samples" "$f" "$stf" >"$out" 2>&1
         rc=$?
         if [ $rc -eq 0 ]; then
           s_ok=$((s_ok + 1))

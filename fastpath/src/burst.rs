@@ -24,7 +24,6 @@ pub fn pure_expr(e: &E) -> bool {
             pure_expr(a) && pure_expr(b)
         }
         E::Mux(c, a, b) => pure_expr(c) && pure_expr(a) && pure_expr(b),
-        E::CompositeEq(a, b, _) => pure_loc(&a.base) && pure_loc(&b.base),
         E::TableHit(..) | E::ActionRun(_) | E::Call(_) | E::WideCmp(..) | E::WideSlice(..) => false,
     }
 }

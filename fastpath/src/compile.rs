@@ -1009,6 +1009,16 @@ impl<'p> Compiler<'p> {
                     ir::UnOp::Neg => E::Neg(Box::new(a), mask(w)),
                 }
             }
+            K::Binary { op, lhs, rhs }
+                if matches!(op, ir::BinOp::Eq | ir::BinOp::Ne) && !is_scalar(&self.l, &lhs.ty) =>
+            {
+                let eq = self.composite_eq(Side::Val(lhs), Side::Val(rhs), &lhs.ty)?;
+                if *op == ir::BinOp::Eq {
+                    eq
+                } else {
+                    E::Not(Box::new(eq))
+                }
+            }
             K::Binary { op, lhs, rhs } => {
                 let lw = scalar_width(&self.l, &lhs.ty);
                 let signed = is_signed(&self.l, &lhs.ty);
@@ -1017,15 +1027,6 @@ impl<'p> Compiler<'p> {
                     let bw = scalar_width(&self.l, &rhs.ty);
                     let b = self.expr(rhs)?;
                     return Ok(E::Concat(Box::new(a), Box::new(b), bw));
-                }
-                if matches!(op, ir::BinOp::Eq | ir::BinOp::Ne) && !is_scalar(&self.l, &lhs.ty) {
-                    let ca = self.composite(lhs)?;
-                    let cb = self.composite(rhs)?;
-                    return Ok(E::CompositeEq(
-                        Box::new(ca),
-                        Box::new(cb),
-                        *op == ir::BinOp::Eq,
-                    ));
                 }
                 let b = self.expr(rhs)?;
                 let o = match op {
@@ -1187,15 +1188,134 @@ impl<'p> Compiler<'p> {
         })
     }
 
-    /// A composite value's location (headers, structs, stacks).
-    fn composite(&mut self, e: &ir::Expr) -> R<Composite> {
-        let (l, t) = self.loc(e)?;
-        let slots = self.l.slots(&t);
-        Ok(Composite {
-            base: l,
-            ty: t,
-            slots,
+    /// `a == b` on values of a non-scalar type `t` (headers, unions, structs, stacks, tuples,
+    /// varbits), lowered to a conjunction of scalar comparisons so that the engine needs no
+    /// type information at run time. Headers are equal when both are invalid, or both valid
+    /// with equal fields (the fields of an invalid header are never read); stacks compare
+    /// their elements, not `nextIndex`; a varbit compares its current length and its limbs
+    /// (extract and assignment keep the bits above the length zero).
+    fn composite_eq(&mut self, a: Side<'_>, b: Side<'_>, t: &Ty) -> R<E> {
+        let a = self.side(a)?;
+        let b = self.side(b)?;
+        let conj = |parts: Vec<E>| {
+            parts
+                .into_iter()
+                .reduce(|x, y| E::LogAnd(Box::new(x), Box::new(y)))
+                .unwrap_or(E::Const(1))
+        };
+        let eq = |x: E, y: E, w: u32| E::Bin(Op::Eq, Box::new(x), Box::new(y), w, false);
+        if is_scalar(&self.l, t) {
+            let w = scalar_width(&self.l, t);
+            if w <= 128 {
+                let x = self.side_value(a)?;
+                let y = self.side_value(b)?;
+                return Ok(eq(x, y, w));
+            }
+            return Ok(E::WideCmp(
+                Op::Eq,
+                Box::new(self.side_wide(a, w)?),
+                Box::new(self.side_wide(b, w)?),
+            ));
+        }
+        match t {
+            Ty::Varbit { max } => {
+                let (Side::At(x), Side::At(y)) = (&a, &b) else {
+                    return unsupported("comparison of a varbit value that is not stored");
+                };
+                let slots = (0..1 + scalar_slots(*max))
+                    .map(|i| {
+                        let x = E::Load(offset(x.clone(), i));
+                        let y = E::Load(offset(y.clone(), i));
+                        eq(x, y, 128)
+                    })
+                    .collect();
+                Ok(conj(slots))
+            }
+            Ty::Stack { elem, size } => {
+                let et = Ty::Named { id: *elem };
+                let stride = self.l.slots(&et);
+                let mut parts = Vec::new();
+                for i in 0..*size {
+                    let x = self.side_part(&a, 1 + i * stride, i as usize)?;
+                    let y = self.side_part(&b, 1 + i * stride, i as usize)?;
+                    parts.push(self.composite_eq(x, y, &et)?);
+                }
+                Ok(conj(parts))
+            }
+            Ty::Tuple { elems } => {
+                let mut parts = Vec::new();
+                let mut off = 0;
+                for (i, et) in elems.iter().enumerate() {
+                    let x = self.side_part(&a, off, i)?;
+                    let y = self.side_part(&b, off, i)?;
+                    parts.push(self.composite_eq(x, y, et)?);
+                    off += self.l.slots(et);
+                }
+                Ok(conj(parts))
+            }
+            Ty::Named { .. } => {
+                let mut parts = Vec::new();
+                for (i, (off, f)) in self.l.fields(t).into_iter().enumerate() {
+                    let x = self.side_part(&a, off, i)?;
+                    let y = self.side_part(&b, off, i)?;
+                    parts.push(self.composite_eq(x, y, &f.ty)?);
+                }
+                let fields = conj(parts);
+                if !self.l.is_header(t) {
+                    return Ok(fields);
+                }
+                // A header value written as a list is valid.
+                let valid = |s: &Side<'_>| match s {
+                    Side::At(l) => E::Load(l.clone()),
+                    Side::Val(_) => E::Const(1),
+                };
+                let both_invalid = eq(valid(&a), E::Const(0), 1);
+                Ok(E::LogAnd(
+                    Box::new(eq(valid(&a), valid(&b), 1)),
+                    Box::new(E::LogOr(Box::new(both_invalid), Box::new(fields))),
+                ))
+            }
+            _ => unsupported("comparison of values of this type"),
+        }
+    }
+
+    /// A stored composite operand becomes its location; lists and scalars stay expressions.
+    fn side<'e>(&mut self, s: Side<'e>) -> R<Side<'e>> {
+        Ok(match s {
+            Side::Val(e) if !matches!(e.kind, K::List { .. }) && !is_scalar(&self.l, &e.ty) => {
+                Side::At(self.loc(e)?.0)
+            }
+            other => other,
         })
+    }
+
+    /// Part `i` of a composite operand, `off` slots into it when stored.
+    fn side_part<'e>(&self, s: &Side<'e>, off: u32, i: usize) -> R<Side<'e>> {
+        Ok(match s {
+            Side::At(l) => Side::At(offset(l.clone(), off)),
+            Side::Val(e) => match &e.kind {
+                K::List { elems } => Side::Val(
+                    elems
+                        .get(i)
+                        .ok_or_else(|| CompileError::Ir("list shorter than its type".into()))?,
+                ),
+                _ => return unsupported("comparison of a composite value that is not stored"),
+            },
+        })
+    }
+
+    fn side_value(&mut self, s: Side<'_>) -> R<E> {
+        match s {
+            Side::At(l) => Ok(E::Load(l)),
+            Side::Val(e) => self.expr(e),
+        }
+    }
+
+    fn side_wide(&mut self, s: Side<'_>, w: u32) -> R<WE> {
+        match s {
+            Side::At(l) => Ok(WE::Load(l, scalar_slots(w))),
+            Side::Val(e) => self.wexpr(e),
+        }
     }
 
     fn call_expr(&mut self, call: &ir::Call, ty: &Ty) -> R<E> {
@@ -1438,6 +1558,22 @@ impl<'p> Compiler<'p> {
             }
             ir::Stmt::Block { stmts } => S::Block(self.stmts(stmts)?),
             ir::Stmt::Exit => S::Exit,
+            ir::Stmt::For {
+                init,
+                cond,
+                update,
+                body,
+            } => {
+                let mut out = self.stmts(init)?;
+                out.push(S::Loop(Box::new(Loop {
+                    cond: self.expr(cond)?,
+                    body: self.stmts(body)?,
+                    update: self.stmts(update)?,
+                })));
+                S::Block(out)
+            }
+            ir::Stmt::Break => S::Break,
+            ir::Stmt::Continue => S::Continue,
             ir::Stmt::Return { value: None } => S::Return(None),
             ir::Stmt::Return { value: Some(v) } => {
                 // Inside a function: store into its return slot.
@@ -2070,6 +2206,12 @@ fn is_lookahead(e: &ir::Expr) -> bool {
 
 fn unreachable_concat<T>() -> R<T> {
     Err(CompileError::Ir("concatenation handled earlier".into()))
+}
+
+/// An operand of a composite comparison: stored at a location, or an expression (a list).
+enum Side<'e> {
+    At(Loc),
+    Val(&'e ir::Expr),
 }
 
 /// Moves a location by `off` slots.

@@ -15,6 +15,9 @@ pub enum Flow {
     Return,
     /// The parser rejected the packet (`verify` or a failed extract).
     Reject,
+    /// `break` and `continue`: they end the statements up to the innermost loop.
+    Break,
+    Continue,
 }
 
 /// A table's run-time state.
@@ -57,6 +60,8 @@ pub struct State {
     pub log: VecDeque<String>,
     pub rng: u64,
     pub assert_failures: u64,
+    /// Loops stopped at [`MAX_LOOP_ITERATIONS`] (their packets were dropped).
+    pub runaway_loops: u64,
     /// Reused buffer for packing hash / checksum inputs.
     pub scratch: Vec<u8>,
     pub scratch_fields: Vec<(u128, u32)>,
@@ -90,6 +95,10 @@ pub struct Pkt {
     /// Set when a parser operation inside an expression fails (`lookahead` past the end): the
     /// parser stops at once, as on a failed extract.
     pub reject: bool,
+    /// Loop iterations left to the current control block or parser.
+    pub loop_budget: u32,
+    /// A loop of the current control block or parser went past [`MAX_LOOP_ITERATIONS`].
+    pub runaway: bool,
 }
 
 impl Pkt {
@@ -111,6 +120,8 @@ impl Pkt {
             depth: 0,
             exit: false,
             reject: false,
+            loop_budget: MAX_LOOP_ITERATIONS,
+            runaway: false,
         }
     }
 
@@ -131,6 +142,8 @@ impl Pkt {
             depth: 0,
             exit: false,
             reject: false,
+            loop_budget: MAX_LOOP_ITERATIONS,
+            runaway: false,
         }
     }
 }
@@ -143,6 +156,13 @@ pub const ERR_PARSER_TIMEOUT: &str = "ParserTimeout";
 
 /// Largest number of parser state transitions per packet before `ParserTimeout`.
 pub const MAX_PARSER_STEPS: u32 = 4096;
+/// Loop iterations allowed to one control block (or parser) per packet, all loops together.
+/// A loop that would go past it is stopped and [`State::runaway_loops`] counts it, so that a
+/// program cannot hold the engine on one packet: in a control block the rest of the block is
+/// skipped (as `exit`) and the packet marked to drop (as `mark_to_drop`, so a drop marked in
+/// the verify, compute or deparser block does not stop the packet); in a parser it is a
+/// parser error (`ParserTimeout`), as a parser that runs too long.
+pub const MAX_LOOP_ITERATIONS: u32 = 1 << 20;
 
 pub struct Exec<'a> {
     pub p: &'a CompiledProgram,
@@ -263,10 +283,6 @@ impl Exec<'_> {
                 u128::from(h == *hit)
             }
             E::ActionRun(t) => self.apply_table(*t as usize).1 as u128,
-            E::CompositeEq(a, b, eq) => {
-                let same = self.composite_eq(a, b);
-                u128::from(same == *eq)
-            }
             E::LastIndex(base) => {
                 self.pk
                     .phv
@@ -388,28 +404,6 @@ impl Exec<'_> {
                 };
                 r & m
             }
-        }
-    }
-
-    fn composite_eq(&mut self, a: &Composite, b: &Composite) -> bool {
-        let (Some(sa), Some(sb)) = (self.slot(&a.base), self.slot(&b.base)) else {
-            return false;
-        };
-        let n = a.slots.min(b.slots) as usize;
-        let is_header = matches!(a.ty, exo_p4::ir::Ty::Named { id } if matches!(self.p.ir.types.get(id as usize).map(|t| &t.kind), Some(exo_p4::ir::TypeKind::Header { .. })));
-        if is_header {
-            let va = self.pk.phv.get(sa).copied().unwrap_or(0);
-            let vb = self.pk.phv.get(sb).copied().unwrap_or(0);
-            if va != vb {
-                return false;
-            }
-            if va == 0 {
-                return true;
-            }
-        }
-        match (self.pk.phv.get(sa..sa + n), self.pk.phv.get(sb..sb + n)) {
-            (Some(x), Some(y)) => x == y,
-            _ => false,
         }
     }
 
@@ -604,8 +598,19 @@ impl Exec<'_> {
     /// Runs a control block's body: `exit` ends it (and only it).
     pub fn run_block(&mut self, ss: &[S]) -> Flow {
         self.pk.exit = false;
+        self.pk.loop_budget = MAX_LOOP_ITERATIONS;
+        self.pk.runaway = false;
         let f = self.run(ss);
         self.pk.exit = false;
+        if self.pk.runaway {
+            // Marked here, once the copy-outs of the blocks the loop ran in are done.
+            let sm = &self.p.std_meta;
+            for (slot, v) in [(sm.egress_spec, DROP_PORT), (sm.mcast_grp, 0)] {
+                if let Some(x) = slot.and_then(|s| self.pk.phv.get_mut(s as usize)) {
+                    *x = v;
+                }
+            }
+        }
         f
     }
 
@@ -804,9 +809,40 @@ impl Exec<'_> {
                     return flow;
                 }
             }
+            S::Loop(l) => return self.run_loop(&l.cond, &l.body, &l.update),
+            S::Break => return Flow::Break,
+            S::Continue => return Flow::Continue,
             _ => {}
         }
         Flow::Next
+    }
+
+    fn run_loop(&mut self, cond: &E, body: &[S], update: &[S]) -> Flow {
+        loop {
+            let go = self.eval(cond) != 0;
+            if self.pk.reject {
+                return Flow::Reject;
+            }
+            if !go {
+                return Flow::Next;
+            }
+            if self.pk.loop_budget == 0 {
+                self.st.runaway_loops += 1;
+                self.pk.runaway = true;
+                self.pk.exit = true;
+                return Flow::Exit;
+            }
+            self.pk.loop_budget -= 1;
+            match self.run(body) {
+                Flow::Next | Flow::Continue => {}
+                Flow::Break => return Flow::Next,
+                f => return f,
+            }
+            match self.run(update) {
+                Flow::Next => {}
+                f => return f,
+            }
+        }
     }
 
     fn pack(&mut self, data: &[DataField]) {
@@ -1301,8 +1337,16 @@ impl Exec<'_> {
     /// Runs a parser from `start`; true if it accepted.
     pub fn run_parser(&mut self, p: &CParser) -> bool {
         self.pk.reject = false;
-        let ok = self.run_parser_inner(p);
+        self.pk.loop_budget = MAX_LOOP_ITERATIONS;
+        self.pk.runaway = false;
+        let mut ok = self.run_parser_inner(p);
         self.pk.reject = false;
+        if self.pk.runaway {
+            self.pk.runaway = false;
+            self.pk.exit = false;
+            self.pk.parser_error = self.p.error_code(ERR_PARSER_TIMEOUT);
+            ok = false;
+        }
         ok
     }
 
@@ -1322,7 +1366,7 @@ impl Exec<'_> {
             match self.run(&s.body) {
                 Flow::Reject => return false,
                 Flow::Exit | Flow::Return => return true,
-                Flow::Next => {}
+                Flow::Next | Flow::Break | Flow::Continue => {}
             }
             let next = match &s.transition {
                 CTransition::Goto(n) => n,

@@ -282,6 +282,7 @@ impl Pipeline {
             log: VecDeque::new(),
             rng: 0x2545_F491_4F6C_DD1D,
             assert_failures: 0,
+            runaway_loops: 0,
             scratch: Vec::with_capacity(256),
             scratch_fields: Vec::with_capacity(32),
         };

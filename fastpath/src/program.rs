@@ -98,8 +98,6 @@ pub enum E {
     TableHit(u32, bool),
     /// Apply the table, then yield the id of the action that ran.
     ActionRun(u32),
-    /// Composite equality (headers, structs, stacks): slot ranges of the given layout.
-    CompositeEq(Box<Composite>, Box<Composite>, bool),
     /// `stack.lastIndex`
     LastIndex(u32),
     /// A call that yields a value (functions, `lookahead`, `Checksum16.get`, ...).
@@ -110,7 +108,7 @@ pub enum E {
     WideSlice(Box<WE>, u32, u128),
 }
 
-/// A composite value's location and its IR type (for validity-aware comparison and copies).
+/// A composite value's location and its IR type (`lookahead` into a header).
 #[derive(Clone, Debug)]
 pub struct Composite {
     pub base: Loc,
@@ -293,6 +291,19 @@ pub enum S {
         ctor: Vec<(u32, u128)>,
     },
     Extern(Box<Ext>),
+    /// A loop (boxed: loops are rare, and the statements of the hot path stay small).
+    Loop(Box<Loop>),
+    Break,
+    Continue,
+}
+
+/// While `cond` holds, `body` then `update`; `continue` goes on with `update`. The engine
+/// bounds the iterations (see [`crate::exec::MAX_LOOP_ITERATIONS`]).
+#[derive(Clone, Debug)]
+pub struct Loop {
+    pub cond: E,
+    pub body: Vec<S>,
+    pub update: Vec<S>,
 }
 
 #[derive(Clone, Debug)]

@@ -14,11 +14,15 @@
 //!
 //! STF priorities: a larger number wins (p4c's runner hands BMv2 `10000 - priority`, BMv2
 //! preferring smaller values), as the tables do.
+//!
+//! Output on a port that no line names fails the test, unless
+//! [`StfOptions::mentioned_ports_only`] asks for the behaviour of p4c's runner, which
+//! captures only the ports that `packet` and `expect` lines name (BMv2 discards the rest).
 
 use crate::exec::CloneSession;
 use crate::pipeline::{Outputs, Pipeline};
 use crate::runtime::KeyValue;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -181,9 +185,20 @@ fn tokens(line: &str) -> Vec<String> {
     out
 }
 
+/// How [`run_with`] treats a script.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StfOptions {
+    /// Check only the ports that some `packet` or `expect` line names, as p4c's STF runner
+    /// does (it gives BMv2 an interface for those ports alone); output elsewhere is ignored.
+    pub mentioned_ports_only: bool,
+}
+
 struct Runner<'a> {
     pipe: &'a mut Pipeline,
     file: String,
+    opts: StfOptions,
+    /// Ports named by `packet` and `expect` lines.
+    mentioned: HashSet<u32>,
     outputs: HashMap<u32, VecDeque<Vec<u8>>>,
     expects: HashMap<u32, VecDeque<Expect>>,
     failures: Vec<String>,
@@ -196,9 +211,21 @@ struct Runner<'a> {
 
 /// Runs an STF script against a loaded pipeline.
 pub fn run(pipe: &mut Pipeline, file: &str, text: &str) -> Result<StfReport, StfError> {
+    run_with(pipe, file, text, StfOptions::default())
+}
+
+/// [`run`] with options.
+pub fn run_with(
+    pipe: &mut Pipeline,
+    file: &str,
+    text: &str,
+    opts: StfOptions,
+) -> Result<StfReport, StfError> {
     let mut r = Runner {
         pipe,
         file: file.to_string(),
+        opts,
+        mentioned: HashSet::new(),
         outputs: HashMap::new(),
         expects: HashMap::new(),
         failures: Vec::new(),
@@ -242,6 +269,7 @@ impl Runner<'_> {
         match cmd.as_str() {
             "packet" => {
                 let port = num(args.first().ok_or("packet needs a port")?)? as u32;
+                self.mentioned.insert(port);
                 let (nib, _) = parse_hex_data(&args[1..], false)?;
                 let bytes: Vec<u8> = nib
                     .chunks(2)
@@ -260,6 +288,7 @@ impl Runner<'_> {
             }
             "expect" => {
                 let port = num(args.first().ok_or("expect needs a port")?)? as u32;
+                self.mentioned.insert(port);
                 let (nibbles, exact_len) = parse_hex_data(&args[1..], true)?;
                 self.expects.entry(port).or_default().push_back(Expect {
                     nibbles,
@@ -615,6 +644,9 @@ impl Runner<'_> {
             .collect();
         ports.sort_unstable();
         ports.dedup();
+        if self.opts.mentioned_ports_only {
+            ports.retain(|p| self.mentioned.contains(p));
+        }
         for port in ports {
             let mut exp = self.expects.remove(&port).unwrap_or_default();
             let mut got = self.outputs.remove(&port).unwrap_or_default();

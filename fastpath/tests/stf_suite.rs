@@ -191,6 +191,51 @@ fn digests_and_log_messages() {
     );
 }
 
+/// for_loops.p4: a loop that never ends is stopped at the engine's iteration bound, counted,
+/// and its packet dropped; the packets around it are processed as usual.
+#[test]
+fn runaway_loops_are_stopped_and_counted() {
+    let dir = stf_dir();
+    let mut pipe = load(&dir.join("for_loops.p4")).unwrap();
+    run_stf(&dir.join("for_loops.stf"), &mut pipe).unwrap();
+    assert_eq!(
+        pipe.st.runaway_loops, 3,
+        "three packets ran an endless loop"
+    );
+    let text = "packet 1 03 00\npacket 1 04 01\nexpect 1 04 01 0002 0001 0000$\n";
+    let report = exo_fastpath::stf::run(&mut pipe, "inline", text).unwrap();
+    assert!(report.passed(), "{:?}", report.failures);
+    assert_eq!(pipe.st.runaway_loops, 4);
+}
+
+/// p4c's runner captures only the ports that `packet` and `expect` lines name; the default
+/// fails on output anywhere else.
+#[test]
+fn output_on_unnamed_ports() {
+    let dir = stf_dir();
+    let mut pipe = load(&dir.join("for_loops.p4")).unwrap();
+    // for_loops.p4 sends everything to port 1, which this script never names.
+    let text = "packet 0 04 01\n";
+    let strict = exo_fastpath::stf::run(&mut pipe, "inline", text).unwrap();
+    assert!(
+        strict
+            .failures
+            .iter()
+            .any(|f| f.contains("unexpected packet on port 1")),
+        "{:?}",
+        strict.failures
+    );
+    let opts = exo_fastpath::stf::StfOptions {
+        mentioned_ports_only: true,
+    };
+    let p4c = exo_fastpath::stf::run_with(&mut pipe, "inline", text, opts).unwrap();
+    assert!(p4c.passed(), "{:?}", p4c.failures);
+    // A named port is still checked.
+    let text = "packet 0 04 01\nexpect 1 04 01 0002 0001 0001$\n";
+    let p4c = exo_fastpath::stf::run_with(&mut pipe, "inline", text, opts).unwrap();
+    assert!(!p4c.passed());
+}
+
 /// size_limit.p4: a table of size 4 takes 4 entries; a fifth insert is an error value and
 /// leaves the table working.
 #[test]

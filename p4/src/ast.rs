@@ -366,6 +366,25 @@ pub enum StmtKind {
     },
     Var(VarDecl),
     Const(ConstDecl),
+    /// `for (init; cond; update) body` (P4-16 1.2.5): `init` holds declarations, assignments
+    /// and calls, `update` assignments and calls; a missing condition is `true`.
+    For {
+        init: Vec<Stmt>,
+        cond: Option<Expr>,
+        update: Vec<Stmt>,
+        body: Box<Stmt>,
+    },
+    /// `for (T x in coll) body` (P4-16 1.2.5): `coll` is a range `lo .. hi` (a
+    /// [`BinOp::Range`] expression) or a header stack.
+    ForIn {
+        annotations: Vec<Annotation>,
+        ty: Type,
+        name: Ident,
+        coll: Expr,
+        body: Box<Stmt>,
+    },
+    Break,
+    Continue,
     /// Annotations preceding a statement (e.g. `@atomic { ... }` is a [`Block`] with annotations;
     /// this covers other annotated statements).
     Annotated(Vec<Annotation>, Box<Stmt>),
@@ -721,7 +740,9 @@ pub const RESERVED: &[&str] = &[
     "action",
     "bit",
     "bool",
+    "break",
     "const",
+    "continue",
     "control",
     "default",
     "else",
@@ -730,6 +751,7 @@ pub const RESERVED: &[&str] = &[
     "exit",
     "extern",
     "false",
+    "for",
     "header",
     "header_union",
     "if",

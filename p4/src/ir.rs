@@ -12,7 +12,7 @@
 use num_bigint::BigInt;
 use serde::{Deserialize, Serialize};
 
-pub const IR_VERSION: u32 = 1;
+pub const IR_VERSION: u32 = 2;
 
 /// P4Runtime entity-type prefixes (top byte of an id), as in p4info.proto's `P4Ids.Prefix`.
 pub mod id_prefix {
@@ -418,6 +418,19 @@ pub enum Stmt {
     Return {
         value: Option<Expr>,
     },
+    /// A loop (P4-16 1.2.5 `for`): `init`, then while `cond` holds, `body` and `update`;
+    /// `continue` goes on with `update`. `for (x in lo .. hi)` and `for (x in stack)` come
+    /// lowered to this form. Targets bound the number of iterations.
+    For {
+        init: Vec<Stmt>,
+        cond: Expr,
+        update: Vec<Stmt>,
+        body: Vec<Stmt>,
+    },
+    /// Leaves the innermost loop.
+    Break,
+    /// Ends the current iteration of the innermost loop.
+    Continue,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -587,7 +600,10 @@ pub enum KeyMatch {
 pub struct ConstEntry {
     pub keys: Vec<KeyMatch>,
     pub action: ActionCall,
-    /// Explicit `priority = N` or `@priority(N)`; otherwise entries earlier in the list win.
+    /// The entry's priority, a larger number winning. The checker fills it in for every entry
+    /// of a table once one entry states a priority (`priority = N`, or BMv2's `@priority(N)`
+    /// where the smaller number wins), following the table's `largest_priority_wins` and
+    /// `priority_delta`; `None` everywhere means that earlier entries win.
     pub priority: Option<u64>,
     pub is_const: bool,
 }

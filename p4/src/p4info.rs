@@ -295,7 +295,18 @@ fn walk_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Call)) {
             }
             Stmt::Block { stmts } => walk_stmts(stmts, f),
             Stmt::Return { value: Some(e) } => walk_expr(e, f),
-            Stmt::Return { value: None } | Stmt::Exit => {}
+            Stmt::For {
+                init,
+                cond,
+                update,
+                body,
+            } => {
+                walk_stmts(init, f);
+                walk_expr(cond, f);
+                walk_stmts(update, f);
+                walk_stmts(body, f);
+            }
+            Stmt::Return { value: None } | Stmt::Exit | Stmt::Break | Stmt::Continue => {}
         }
     }
 }

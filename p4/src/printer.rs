@@ -363,6 +363,20 @@ fn type_decl_sig(keyword: &str, sig: &TypeDeclSig) -> String {
     )
 }
 
+/// A statement of a `for` header: a declaration, an assignment or a call, without the `;`.
+fn for_clause(s: &Stmt) -> String {
+    match &s.kind {
+        StmtKind::Var(v) => var_decl(v).trim_end_matches(';').to_string(),
+        StmtKind::Assign { lhs, rhs } => format!("{} = {}", print_expr(lhs), print_expr(rhs)),
+        StmtKind::CompoundAssign { op, lhs, rhs } => {
+            format!("{} {}= {}", print_expr(lhs), op.as_str(), print_expr(rhs))
+        }
+        StmtKind::Call(e) => print_expr(e),
+        // The parser produces nothing else here.
+        _ => String::new(),
+    }
+}
+
 fn var_decl(v: &VarDecl) -> String {
     let mut s = format!(
         "{}{} {}",
@@ -836,6 +850,41 @@ impl Printer {
             }
             StmtKind::Var(v) => self.out.push_str(&var_decl(v)),
             StmtKind::Const(c) => self.out.push_str(&const_decl(c)),
+            StmtKind::For {
+                init,
+                cond,
+                update,
+                body,
+            } => {
+                let clauses =
+                    |ss: &[Stmt]| ss.iter().map(for_clause).collect::<Vec<_>>().join(", ");
+                let cond = cond.as_ref().map(print_expr).unwrap_or_default();
+                self.out.push_str(&format!(
+                    "for ({}; {}; {})",
+                    clauses(init),
+                    cond,
+                    clauses(update)
+                ));
+                self.branch(body, n);
+            }
+            StmtKind::ForIn {
+                annotations,
+                ty,
+                name,
+                coll,
+                body,
+            } => {
+                self.out.push_str(&format!(
+                    "for ({}{} {} in {})",
+                    annotations_inline(annotations),
+                    print_type(ty),
+                    name.name,
+                    print_expr(coll)
+                ));
+                self.branch(body, n);
+            }
+            StmtKind::Break => self.out.push_str("break;"),
+            StmtKind::Continue => self.out.push_str("continue;"),
             StmtKind::Annotated(annos, inner) => {
                 self.out.push_str(&annotations_inline(annos));
                 self.stmt_here(inner, n);

@@ -522,7 +522,18 @@ pub fn walk_stmts(stmts: &[Stmt], f: &mut impl FnMut(&ir::Call)) {
             }
             Stmt::Block { stmts } => walk_stmts(stmts, f),
             Stmt::Return { value: Some(v) } => walk_expr(v, f),
-            Stmt::Exit | Stmt::Return { value: None } => {}
+            Stmt::For {
+                init,
+                cond,
+                update,
+                body,
+            } => {
+                walk_stmts(init, f);
+                walk_expr(cond, f);
+                walk_stmts(update, f);
+                walk_stmts(body, f);
+            }
+            Stmt::Exit | Stmt::Return { value: None } | Stmt::Break | Stmt::Continue => {}
         }
     }
 }

@@ -22,6 +22,10 @@ enum Cmd {
         /// Include directory for the program.
         #[arg(short = 'I', value_name = "DIR")]
         include: Vec<PathBuf>,
+        /// Check only the ports that `packet` and `expect` lines name, like p4c's STF runner
+        /// (which discards output on other ports); by default such output fails the test.
+        #[arg(long)]
+        p4c_ports: bool,
     },
     /// Measure the engine alone on generated traffic (see docs/benchmarks.md).
     Bench(exo_fastpath::bench::BenchArgs),
@@ -64,11 +68,16 @@ fn run(cli: Cli) -> Result<bool> {
             program,
             test,
             include,
+            p4c_ports,
         } => {
             let mut pipe = load(&program, &include)?;
             let text = std::fs::read_to_string(&test)
                 .with_context(|| format!("reading {}", test.display()))?;
-            let report = exo_fastpath::stf::run(&mut pipe, &test.display().to_string(), &text)?;
+            let opts = exo_fastpath::stf::StfOptions {
+                mentioned_ports_only: p4c_ports,
+            };
+            let report =
+                exo_fastpath::stf::run_with(&mut pipe, &test.display().to_string(), &text, opts)?;
             if report.passed() {
                 println!(
                     "PASS {}: {} packet(s), {} expectation(s)",

@@ -353,6 +353,45 @@ impl<'a> Checker<'a, '_> {
         self.block.replace(BlockCtx::default())
     }
 
+    /// Type-checks a method that an extern instance's initializer block implements (P4-16
+    /// 11.3.1): its parameters, its body and its return value. Targets call such methods
+    /// themselves, so nothing goes to the IR.
+    fn initializer_method(&mut self, f: &'a ast::FunctionDecl) {
+        self.check_param_list(&f.proto.type_params, &[&f.proto.params], ParamsOf::Body);
+        self.tparams.push(
+            f.proto
+                .type_params
+                .iter()
+                .map(|p| (p.name.clone(), T::Param(p.name.clone())))
+                .collect(),
+        );
+        let ret = f
+            .proto
+            .ret
+            .as_ref()
+            .map_or(T::Void, |t| self.resolve_type(t));
+        let saved = self.begin_block();
+        if let Some(b) = self.block.as_mut() {
+            b.ret = Some(ret.clone());
+            b.in_function = true;
+        }
+        self.push_scope();
+        self.params(&f.proto.params, false);
+        let body = self.block_stmts(&f.body.stmts);
+        if ret != T::Void && !ret.is_unknown() && !super::stmt::always_returns(&body) {
+            self.err(
+                f.proto.name.span,
+                format!(
+                    "method '{}' does not return a value on every path (missing return)",
+                    f.proto.name.name
+                ),
+            );
+        }
+        self.pop_scope();
+        self.tparams.pop();
+        self.block = saved;
+    }
+
     pub(crate) fn action_decl(&mut self, a: &'a ast::ActionDecl, control: &str) {
         self.check_param_list(&[], &[&a.params], ParamsOf::Action);
         let qname = qualified(control, &a.name.name, &a.annotations);
@@ -724,6 +763,13 @@ impl<'a> Checker<'a, '_> {
                 ),
             );
         }
+        if let (Some(decls), T::Extern(..)) = (&i.initializer, &ty) {
+            for d in decls {
+                if let ast::Decl::Function(f) = d {
+                    self.initializer_method(f);
+                }
+            }
+        }
         match ty.clone() {
             T::Extern(ext, targs) => {
                 let Some(Sym::ExternType(decl)) = self.lookup(&ext).map(|e| e.sym.clone()) else {
@@ -778,6 +824,34 @@ impl<'a> Checker<'a, '_> {
                             );
                         }
                         Some(c) => {
+                            // The parameter types with these type arguments must be
+                            // well-formed too.
+                            let written: HashMap<&str, &ast::Type> = match &i.ty {
+                                ast::Type::Named { args, .. } => decl
+                                    .type_params
+                                    .iter()
+                                    .map(|p| p.name.as_str())
+                                    .zip(args.iter())
+                                    .collect(),
+                                _ => HashMap::new(),
+                            };
+                            for p in &c.params {
+                                // (An ill-formed declaration is reported where it is.)
+                                if bad_tuple_element(&p.ty, &HashMap::new(), false).is_some() {
+                                    continue;
+                                }
+                                if let Some(what) = bad_tuple_element(&p.ty, &written, false) {
+                                    self.err(
+                                        i.name.span,
+                                        format!(
+                                            "constructor parameter '{}' of '{ext}' has an \
+                                             ill-formed type with these type arguments: a tuple \
+                                             element cannot be a {what}",
+                                            p.name.name
+                                        ),
+                                    );
+                                }
+                            }
                             self.tparams.push(subst.clone());
                             let ordered = self.order_args(&c.params, &i.args, i.name.span);
                             for (p, a) in c.params.iter().zip(ordered) {
@@ -1212,6 +1286,16 @@ impl<'a> Checker<'a, '_> {
                         );
                     }
                 }
+                if let Some(what) = bad_tuple_element(&p.ty, &HashMap::new(), false) {
+                    self.err(
+                        p.name.span,
+                        format!(
+                            "the type of parameter '{}' is ill-formed: a tuple element cannot be \
+                             a {what}",
+                            p.name.name
+                        ),
+                    );
+                }
                 if of == ParamsOf::Action {
                     if p.direction.is_none() {
                         directionless_seen = true;
@@ -1286,6 +1370,30 @@ impl<'a> Checker<'a, '_> {
                 ),
             );
         }
+    }
+}
+
+/// What makes a written type ill-formed as (or inside) a tuple element, with type parameters
+/// replaced by `subst`: tuple elements take the types a struct field may have, so neither a
+/// `string` nor a `list` (as p4c, which turns tuples into structs).
+fn bad_tuple_element(
+    t: &ast::Type,
+    subst: &HashMap<&str, &ast::Type>,
+    in_tuple: bool,
+) -> Option<&'static str> {
+    match t {
+        ast::Type::Named { path, args } if args.is_empty() => subst
+            .get(path.name.name.as_str())
+            .and_then(|s| bad_tuple_element(s, &HashMap::new(), in_tuple)),
+        ast::Type::String if in_tuple => Some("string"),
+        ast::Type::List(_) if in_tuple => Some("list"),
+        ast::Type::List(e) => bad_tuple_element(e, subst, false),
+        ast::Type::Tuple(ts) => ts.iter().find_map(|e| bad_tuple_element(e, subst, true)),
+        ast::Type::Stack { elem, .. } => bad_tuple_element(elem, subst, false),
+        ast::Type::Named { args, .. } => {
+            args.iter().find_map(|a| bad_tuple_element(a, subst, false))
+        }
+        _ => None,
     }
 }
 

@@ -989,11 +989,12 @@ impl<'a> Checker<'a, '_> {
                 let a = self.enum_to_underlying(a);
                 let b = self.expr(rhs, Some(&a.t).filter(|t| !matches!(t, T::Int)).or(expect));
                 let b = self.enum_to_underlying(b);
-                // `/` and `%` are only defined for non-negative integer literals (P4-16 8.6).
+                // `/` and `%` are only defined between positive compile-time known values
+                // (P4-16 8.8 on `int`; the operations on bit<W> and int<W> do not include
+                // them), so they must fold here; see below.
                 if matches!(op, BinOp::Div | BinOp::Mod) {
                     for (x, sp) in [(&a, lhs.span), (&b, rhs.span)] {
-                        if matches!(x.t, T::Int) && const_int(&x.e).is_some_and(|v| v.is_negative())
-                        {
+                        if const_int(&x.e).is_some_and(|v| v.is_negative()) {
                             self.err(
                                 sp,
                                 format!(
@@ -1067,12 +1068,27 @@ impl<'a> Checker<'a, '_> {
                     );
                 }
                 if matches!(op, BinOp::Div | BinOp::Mod) {
-                    if let Some(y) = const_int(&b.e) {
-                        if y.is_zero() {
-                            self.err(rhs.span, "division by zero");
-                            return unknown();
-                        }
+                    if const_int(&b.e).is_some_and(|y| y.is_zero()) {
+                        self.err(rhs.span, "division by zero");
+                        return unknown();
                     }
+                    // Like p4c ("could not evaluate at compilation time"): no target
+                    // divides at run time.
+                    let (which, sp) = if const_int(&a.e).is_none() {
+                        ("left", lhs.span)
+                    } else {
+                        ("right", rhs.span)
+                    };
+                    self.err(
+                        sp,
+                        format!(
+                            "operator '{}' needs compile-time known operands: its {which} operand \
+                             is not one (P4-16 defines division and modulo only between \
+                             compile-time known positive values)",
+                            op.as_str()
+                        ),
+                    );
+                    return unknown();
                 }
                 mk(
                     t,

@@ -264,7 +264,18 @@ fn rename_stmts(ss: &mut [Stmt], rn: &dyn Fn(&str) -> Option<String>) {
             }
             Stmt::Block { stmts } => rename_stmts(stmts, rn),
             Stmt::Return { value: Some(v) } => rename_expr(v, rn),
-            Stmt::Exit | Stmt::Return { value: None } => {}
+            Stmt::For {
+                init,
+                cond,
+                update,
+                body,
+            } => {
+                rename_stmts(init, rn);
+                rename_expr(cond, rn);
+                rename_stmts(update, rn);
+                rename_stmts(body, rn);
+            }
+            Stmt::Exit | Stmt::Return { value: None } | Stmt::Break | Stmt::Continue => {}
         }
     }
 }

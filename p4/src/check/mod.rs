@@ -112,6 +112,8 @@ pub(crate) struct Checker<'a, 'd> {
     pub fn_type_params: HashMap<String, Vec<String>>,
     /// The table being checked: action -> its directional arguments in the actions list.
     pub table_bindings: HashMap<String, Vec<String>>,
+    /// How many loops enclose the statement being checked (`break` and `continue` need one).
+    pub loop_depth: u32,
 }
 
 impl<'a, 'd> Checker<'a, 'd> {
@@ -144,6 +146,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             table_actions: HashMap::new(),
             fn_type_params: HashMap::new(),
             table_bindings: HashMap::new(),
+            loop_depth: 0,
         }
     }
 

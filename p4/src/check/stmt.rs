@@ -20,6 +20,13 @@ pub(crate) fn always_returns(body: &[ir::Stmt]) -> bool {
     })
 }
 
+fn bool_const(value: bool) -> ir::Expr {
+    ir::Expr {
+        ty: ir::Ty::Bool,
+        kind: ir::ExprKind::Bool { value },
+    }
+}
+
 impl<'a> Checker<'a, '_> {
     pub(crate) fn block_stmts(&mut self, stmts: &'a [ast::Stmt]) -> Vec<ir::Stmt> {
         let mut out = Vec::new();
@@ -98,8 +105,239 @@ impl<'a> Checker<'a, '_> {
                 out.push(ir::Stmt::Exit);
             }
             S::Return(v) => self.return_stmt(v.as_ref(), s, out),
+            S::For {
+                init,
+                cond,
+                update,
+                body,
+            } => self.for_stmt(init, cond.as_ref(), update, body, out),
+            S::ForIn {
+                ty,
+                name,
+                coll,
+                body,
+                ..
+            } => self.for_in_stmt(ty, name, coll, body, out),
+            S::Break | S::Continue => {
+                let word = if matches!(s.kind, S::Break) {
+                    "break"
+                } else {
+                    "continue"
+                };
+                if self.loop_depth == 0 {
+                    self.err(s.span, format!("'{word}' is only allowed inside a loop"));
+                } else if matches!(s.kind, S::Break) {
+                    out.push(ir::Stmt::Break);
+                } else {
+                    out.push(ir::Stmt::Continue);
+                }
+            }
             S::Switch { expr, cases } => self.switch_stmt(expr, cases, s, out),
         }
+    }
+
+    /// A loop body: its own scope, inside one more loop.
+    fn loop_body(&mut self, s: &'a ast::Stmt) -> Vec<ir::Stmt> {
+        self.loop_depth += 1;
+        let body = self.branch(s);
+        self.loop_depth -= 1;
+        body
+    }
+
+    /// `for (init; cond; update) body`: the header's declarations are visible in the
+    /// condition, the update and the body.
+    fn for_stmt(
+        &mut self,
+        init: &'a [ast::Stmt],
+        cond: Option<&'a ast::Expr>,
+        update: &'a [ast::Stmt],
+        body: &'a ast::Stmt,
+        out: &mut Vec<ir::Stmt>,
+    ) {
+        self.push_scope();
+        let mut init_ir = Vec::new();
+        for s in init {
+            self.stmt(s, &mut init_ir);
+        }
+        let cond = match cond {
+            Some(c) => {
+                let x = self.expr(c, Some(&T::Bool));
+                self.expect_bool(&x, c.span, "a loop condition");
+                x.e
+            }
+            None => bool_const(true),
+        };
+        let mut update_ir = Vec::new();
+        for s in update {
+            self.stmt(s, &mut update_ir);
+        }
+        let body = self.loop_body(body);
+        self.pop_scope();
+        out.push(ir::Stmt::For {
+            init: init_ir,
+            cond,
+            update: update_ir,
+            body,
+        });
+    }
+
+    /// `for (T x in lo .. hi) body` and `for (T x in stack) body`, lowered to [`ir::Stmt::For`]
+    /// over a hidden index, so that the range's bounds are evaluated once and a range that
+    /// ends at the type's largest value still ends. `x` is a copy of the current value or
+    /// element; assigning to it does not change the iteration.
+    fn for_in_stmt(
+        &mut self,
+        ty: &'a ast::Type,
+        name: &'a ast::Ident,
+        coll: &'a ast::Expr,
+        body: &'a ast::Stmt,
+        out: &mut Vec<ir::Stmt>,
+    ) {
+        let t = self.resolve_type(ty);
+        let var = |name: &str, t: &T| ir::Expr {
+            ty: t.to_ir(),
+            kind: ir::ExprKind::Var {
+                name: name.to_string(),
+            },
+        };
+        let bin = |op: ir::BinOp, t: &T, a: ir::Expr, b: ir::Expr| ir::Expr {
+            ty: t.to_ir(),
+            kind: ir::ExprKind::Binary {
+                op,
+                lhs: Box::new(a),
+                rhs: Box::new(b),
+            },
+        };
+        let assign = |lhs: ir::Expr, rhs: ir::Expr| ir::Stmt::Assign { lhs, rhs };
+        let one = |t: &T| ir::Expr {
+            ty: t.to_ir(),
+            kind: ir::ExprKind::Const {
+                value: num_bigint::BigInt::from(1),
+            },
+        };
+        self.push_scope();
+        let (init, cond, update, first) = match &coll.kind {
+            A::Binary {
+                op: ast::BinOp::Range,
+                lhs,
+                rhs,
+            } => {
+                if !matches!(t, T::Bits { .. } | T::Unknown) {
+                    self.err(
+                        name.span,
+                        format!(
+                            "the variable of a loop over a range must have type bit<W> or \
+                             int<W>, not {}",
+                            self.type_name(&t)
+                        ),
+                    );
+                }
+                let lo = self.expr(lhs, Some(&t));
+                let lo = self.coerce(lo, &t, lhs.span);
+                let hi = self.expr(rhs, Some(&t));
+                let hi = self.coerce(hi, &t, rhs.span);
+                let i = self.fresh_local(&format!("{}_index", name.name), &t);
+                let end = self.fresh_local(&format!("{}_last", name.name), &t);
+                let go = self.fresh_local(&format!("{}_more", name.name), &T::Bool);
+                let init = vec![
+                    assign(var(&i, &t), lo.e),
+                    assign(var(&end, &t), hi.e),
+                    assign(
+                        var(&go, &T::Bool),
+                        bin(ir::BinOp::Le, &T::Bool, var(&i, &t), var(&end, &t)),
+                    ),
+                ];
+                let update = vec![
+                    assign(
+                        var(&go, &T::Bool),
+                        bin(ir::BinOp::Ne, &T::Bool, var(&i, &t), var(&end, &t)),
+                    ),
+                    assign(var(&i, &t), bin(ir::BinOp::Add, &t, var(&i, &t), one(&t))),
+                ];
+                (init, var(&go, &T::Bool), update, var(&i, &t))
+            }
+            _ => {
+                let c = self.expr(coll, None);
+                let (elem, size) = match &c.t {
+                    T::Stack(e, n) => (T::Named(*e), *n),
+                    T::Unknown => (T::Unknown, 0),
+                    other => {
+                        self.err(
+                            coll.span,
+                            format!(
+                                "a loop can go over a range 'lo .. hi' or a header stack, \
+                                 not {}",
+                                self.type_name(other)
+                            ),
+                        );
+                        (T::Unknown, 0)
+                    }
+                };
+                if !elem.is_unknown() && !t.is_unknown() && elem != t {
+                    self.err(
+                        name.span,
+                        format!(
+                            "type mismatch: the loop variable has type {} but the stack holds {}",
+                            self.type_name(&t),
+                            self.type_name(&elem)
+                        ),
+                    );
+                }
+                let it = T::Bits { w: 32, s: false };
+                let i = self.fresh_local(&format!("{}_index", name.name), &it);
+                let init = vec![assign(
+                    var(&i, &it),
+                    ir::Expr {
+                        ty: it.to_ir(),
+                        kind: ir::ExprKind::Const {
+                            value: num_bigint::BigInt::from(0),
+                        },
+                    },
+                )];
+                let cond = bin(
+                    ir::BinOp::Lt,
+                    &T::Bool,
+                    var(&i, &it),
+                    ir::Expr {
+                        ty: it.to_ir(),
+                        kind: ir::ExprKind::Const {
+                            value: num_bigint::BigInt::from(size),
+                        },
+                    },
+                );
+                let update = vec![assign(
+                    var(&i, &it),
+                    bin(ir::BinOp::Add, &it, var(&i, &it), one(&it)),
+                )];
+                let element = ir::Expr {
+                    ty: elem.to_ir(),
+                    kind: ir::ExprKind::Index {
+                        base: Box::new(c.e),
+                        index: Box::new(var(&i, &it)),
+                    },
+                };
+                (init, cond, update, element)
+            }
+        };
+        let x = self.fresh_local(&name.name, &t);
+        self.declare(
+            name,
+            Sym::Var {
+                ty: t.clone(),
+                ir_name: x.clone(),
+                dir: None,
+                readonly: false,
+            },
+        );
+        let mut body_ir = vec![assign(var(&x, &t), first)];
+        body_ir.extend(self.loop_body(body));
+        self.pop_scope();
+        out.push(ir::Stmt::For {
+            init,
+            cond,
+            update,
+            body: body_ir,
+        });
     }
 
     fn branch(&mut self, s: &'a ast::Stmt) -> Vec<ir::Stmt> {

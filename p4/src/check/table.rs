@@ -11,6 +11,16 @@ use num_bigint::BigInt;
 use num_traits::{One, ToPrimitive, Zero};
 use std::collections::HashMap;
 
+/// How a table entry states its priority.
+#[derive(Clone, Copy, Debug)]
+enum EntryPriority {
+    Implicit,
+    /// `priority = N:`
+    Explicit(u64),
+    /// `@priority(N)`
+    Annotation(u64),
+}
+
 /// Table properties a v1model (or PSA/PNA) program may set besides key, actions and entries.
 const KNOWN_PROPERTIES: &[&str] = &[
     "default_action",
@@ -45,7 +55,10 @@ impl<'a> Checker<'a, '_> {
         let mut default_action = None;
         let mut default_const = false;
         let mut entries = Vec::new();
+        let mut entry_priorities = Vec::new();
         let mut entries_const = false;
+        let mut largest_priority_wins = true;
+        let mut priority_delta = 1u64;
         let mut size = None;
         let mut support_timeout = false;
         let mut direct_counter = None;
@@ -197,8 +210,11 @@ impl<'a> Checker<'a, '_> {
                 TablePropKind::Entries(list) => {
                     entries_const = p.is_const;
                     for en in list {
-                        if let Some(e) = self.table_entry(en, &key_types, &actions, &t.name.name) {
+                        if let Some((e, p)) =
+                            self.table_entry(en, &key_types, &actions, &t.name.name)
+                        {
                             entries.push(e);
+                            entry_priorities.push((p, en.span));
                         }
                     }
                 }
@@ -243,6 +259,24 @@ impl<'a> Checker<'a, '_> {
                                 "ActionSelector",
                             ],
                         )
+                    }
+                    "largest_priority_wins" => {
+                        let x = self.expr(value, Some(&T::Bool));
+                        match &x.e.kind {
+                            ir::ExprKind::Bool { value } => largest_priority_wins = *value,
+                            _ => self
+                                .err(value.span, "'largest_priority_wins' must be true or false"),
+                        }
+                    }
+                    "priority_delta" => {
+                        let x = self.expr(value, None);
+                        match const_int(&x.e).and_then(|v| v.to_u64()) {
+                            Some(d) if d > 0 => priority_delta = d,
+                            _ => self.err(
+                                value.span,
+                                "'priority_delta' must be a positive compile-time constant",
+                            ),
+                        }
                     }
                     other if KNOWN_PROPERTIES.contains(&other) => {
                         self.expr(value, None);
@@ -293,6 +327,12 @@ impl<'a> Checker<'a, '_> {
             actions.iter().map(|a| a.action.clone()).collect(),
         );
         let _ = action_locals;
+        self.entry_priorities(
+            &mut entries,
+            &entry_priorities,
+            largest_priority_wins,
+            priority_delta,
+        );
         let id = self.alloc_id(ir::id_prefix::TABLE, &qname);
         self.ir.tables.push(ir::Table {
             id,
@@ -483,7 +523,7 @@ impl<'a> Checker<'a, '_> {
         key_types: &[(String, T)],
         actions: &[ir::TableAction],
         table: &str,
-    ) -> Option<ir::ConstEntry> {
+    ) -> Option<(ir::ConstEntry, EntryPriority)> {
         let n = key_types.len();
         if n == 0 {
             self.err(
@@ -519,29 +559,103 @@ impl<'a> Checker<'a, '_> {
         let args = en.action.args.as_ref().unwrap_or(&no_args);
         let action =
             self.action_call_parts(&en.action.name, args, en.action.span, actions, table, false)?;
-        let mut priority = None;
+        let mut priority = EntryPriority::Implicit;
         if let Some(p) = &en.priority {
             let x = self.expr(p, None);
             match const_int(&x.e).and_then(|v| v.to_u64()) {
-                Some(v) => priority = Some(v),
+                Some(v) => priority = EntryPriority::Explicit(v),
                 None => self.err(
                     p.span,
                     "entry priority must be a non-negative compile-time constant",
                 ),
             }
         } else if let Some(a) = en.annotations.iter().find(|a| a.name.name == "priority") {
-            if let ast::AnnotationBody::Unparsed(toks) = &a.body {
-                if let Some(crate::lexer::Tok::Int(i)) = toks.first().map(|t| &t.tok) {
-                    priority = i.value.to_u64();
-                }
+            let value = match &a.body {
+                ast::AnnotationBody::Unparsed(toks) if toks.len() == 1 => match &toks[0].tok {
+                    crate::lexer::Tok::Int(i) => i.value.to_u64(),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match value {
+                Some(v) => priority = EntryPriority::Annotation(v),
+                None => self.err(a.span, "@priority takes one non-negative integer literal"),
             }
         }
-        Some(ir::ConstEntry {
-            keys,
-            action,
+        Some((
+            ir::ConstEntry {
+                keys,
+                action,
+                priority: None,
+                is_const: en.is_const,
+            },
             priority,
-            is_const: en.is_const,
-        })
+        ))
+    }
+
+    /// Gives the entries of a table their priorities in the IR's convention (a larger number
+    /// wins; `None` everywhere when no entry states one, and then earlier entries win).
+    ///
+    /// - `priority = N` (P4-16 1.2.4 "entries"): an entry without one takes the previous
+    ///   entry's priority minus `priority_delta` (plus it when `largest_priority_wins` is
+    ///   false, when the smaller number wins); the first entry must state one.
+    /// - `@priority(N)` only (BMv2's convention for `const entries`, as p4c's BMv2 back end
+    ///   hands them over): the smaller number wins and an entry without the annotation takes
+    ///   its position in the list, counting from 1.
+    fn entry_priorities(
+        &mut self,
+        entries: &mut [ir::ConstEntry],
+        given: &[(EntryPriority, Span)],
+        largest_wins: bool,
+        delta: u64,
+    ) {
+        use EntryPriority as P;
+        if given.iter().all(|(p, _)| matches!(p, P::Implicit)) {
+            return;
+        }
+        let spec = given.iter().any(|(p, _)| matches!(p, P::Explicit(_)));
+        let mut stated: Vec<u64> = Vec::with_capacity(given.len());
+        let smaller_wins = if spec {
+            let mut prev: Option<u64> = None;
+            for (p, span) in given {
+                let v = match (p, prev) {
+                    (P::Explicit(v) | P::Annotation(v), _) => Some(*v),
+                    (P::Implicit, None) => {
+                        self.err(
+                            *span,
+                            "the first entry must state a priority when other entries do",
+                        );
+                        return;
+                    }
+                    (P::Implicit, Some(q)) if largest_wins => q.checked_sub(delta),
+                    (P::Implicit, Some(q)) => q.checked_add(delta),
+                };
+                let Some(v) = v else {
+                    self.err(*span, "entry priority out of range (priority_delta)");
+                    return;
+                };
+                stated.push(v);
+                prev = Some(v);
+            }
+            !largest_wins
+        } else {
+            for (i, (p, _)) in given.iter().enumerate() {
+                stated.push(match p {
+                    P::Annotation(v) | P::Explicit(v) => *v,
+                    P::Implicit => i as u64 + 1,
+                });
+            }
+            true
+        };
+        let top = stated.iter().copied().max().unwrap_or(0);
+        for (e, v) in entries.iter_mut().zip(stated) {
+            e.priority = Some(if smaller_wins {
+                // Reverse the order, keeping every value positive.
+                (top - v).saturating_add(1)
+            } else {
+                v
+            });
+        }
     }
 
     fn key_value(&mut self, e: &ast::Expr, t: &T) -> Option<BigInt> {

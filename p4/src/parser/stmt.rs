@@ -126,6 +126,16 @@ impl Parser<'_> {
                     }
                 }
                 "const" => StmtKind::Const(self.const_decl(Vec::new())?),
+                "for" => self.for_stmt()?,
+                "break" | "continue" => {
+                    self.bump();
+                    self.expect_punct(Punct::Semi)?;
+                    if w == "break" {
+                        StmtKind::Break
+                    } else {
+                        StmtKind::Continue
+                    }
+                }
                 "transition" => {
                     self.error_at(t.span, "a transition statement may only end a parser state");
                     return Err(Failed);
@@ -195,16 +205,21 @@ impl Parser<'_> {
     }
 
     fn expr_stmt(&mut self) -> PResult<StmtKind> {
+        let kind = self.assign_or_call(Punct::Semi)?;
+        self.expect_punct(Punct::Semi)?;
+        Ok(kind)
+    }
+
+    /// An assignment, compound assignment or call, up to (not including) `end`.
+    fn assign_or_call(&mut self, end: Punct) -> PResult<StmtKind> {
         let lhs = self.expr()?;
         if self.eat_punct(Punct::Assign) {
             let rhs = self.expr()?;
-            self.expect_punct(Punct::Semi)?;
             return Ok(StmtKind::Assign { lhs, rhs });
         }
         if let Tok::P(Punct::OpAssign(op)) = self.peek().tok {
             self.bump();
             let rhs = self.expr()?;
-            self.expect_punct(Punct::Semi)?;
             return Ok(StmtKind::CompoundAssign {
                 op: BinOp::from_assign(op),
                 lhs,
@@ -219,17 +234,19 @@ impl Parser<'_> {
             self.bump();
             self.bump();
             let rhs = self.expr()?;
-            self.expect_punct(Punct::Semi)?;
             return Ok(StmtKind::CompoundAssign {
                 op: BinOp::Shr,
                 lhs,
                 rhs,
             });
         }
-        if !self.is_punct(Punct::Semi) {
-            return self.expected("';', '=' or a call");
+        if !self.is_punct(end) && (end == Punct::Semi || !self.is_punct(Punct::Comma)) {
+            return self.expected(if end == Punct::Semi {
+                "';', '=' or a call"
+            } else {
+                "')', ',', '=' or a call"
+            });
         }
-        self.bump();
         if !matches!(lhs.kind, ExprKind::Call { .. }) {
             self.error_at(
                 lhs.span,
@@ -238,6 +255,106 @@ impl Parser<'_> {
             return Err(Failed);
         }
         Ok(StmtKind::Call(lhs))
+    }
+
+    /// `for (init; cond; update) stmt` or `for ([annotations] T x in coll) stmt`, after `for`.
+    fn for_stmt(&mut self) -> PResult<StmtKind> {
+        self.expect_word("for")?;
+        self.expect_punct(Punct::LParen)?;
+        let is_for_in = self.probe(|p| {
+            p.annotations()?;
+            p.ty()?;
+            p.ident()?;
+            if p.is_word("in") {
+                Ok(())
+            } else {
+                Err(Failed)
+            }
+        });
+        if is_for_in {
+            let annotations = self.annotations()?;
+            let ty = self.ty()?;
+            let name = self.ident()?;
+            self.expect_word("in")?;
+            let lo = self.expr()?;
+            let coll = if self.eat_punct(Punct::DotDot) {
+                let hi = self.expr()?;
+                let span = lo.span.to(hi.span);
+                Expr::new(
+                    ExprKind::Binary {
+                        op: BinOp::Range,
+                        lhs: Box::new(lo),
+                        rhs: Box::new(hi),
+                    },
+                    span,
+                )
+            } else {
+                lo
+            };
+            self.expect_punct(Punct::RParen)?;
+            let body = Box::new(self.stmt()?);
+            return Ok(StmtKind::ForIn {
+                annotations,
+                ty,
+                name,
+                coll,
+                body,
+            });
+        }
+        let init = self.for_clauses(Punct::Semi, true)?;
+        self.expect_punct(Punct::Semi)?;
+        let cond = if self.is_punct(Punct::Semi) {
+            None
+        } else {
+            Some(self.expr()?)
+        };
+        self.expect_punct(Punct::Semi)?;
+        let update = self.for_clauses(Punct::RParen, false)?;
+        self.expect_punct(Punct::RParen)?;
+        let body = Box::new(self.stmt()?);
+        Ok(StmtKind::For {
+            init,
+            cond,
+            update,
+            body,
+        })
+    }
+
+    /// The comma-separated statements of a `for` header, up to `end`; declarations only in
+    /// the initialization part.
+    fn for_clauses(&mut self, end: Punct, decls: bool) -> PResult<Vec<Stmt>> {
+        let mut out = Vec::new();
+        if self.is_punct(end) {
+            return Ok(out);
+        }
+        loop {
+            let start = self.peek().span;
+            let kind = if decls && self.at_var_decl() {
+                let ty = self.ty()?;
+                let name = self.ident()?;
+                let init = if self.eat_punct(Punct::Assign) {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                StmtKind::Var(VarDecl {
+                    annotations: Vec::new(),
+                    ty,
+                    name,
+                    init,
+                    span: start.to(self.prev_span()),
+                })
+            } else {
+                self.assign_or_call(end)?
+            };
+            out.push(Stmt {
+                kind,
+                span: start.to(self.prev_span()),
+            });
+            if !self.eat_punct(Punct::Comma) {
+                return Ok(out);
+            }
+        }
     }
 
     fn switch_stmt(&mut self) -> PResult<StmtKind> {

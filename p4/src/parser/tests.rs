@@ -229,3 +229,47 @@ fn garbage_never_hangs() {
         assert!(d.has_errors(), "{src:?}");
     }
 }
+
+#[test]
+fn for_statements_parse_and_print_back() {
+    let src = "control c(inout bit<8> a, inout H[2] hs) {
+    apply {
+        for (bit<8> i = 0, bit<8> j = 1; i < a; i = i + 1, j >>= 1) {
+            if (i == 3) {
+                continue;
+            }
+            a = a - 1;
+        }
+        for (; ; ) {
+            break;
+        }
+        for (bit<8> v in 1 .. a + 1) a = v;
+        for (@tag H h in hs) {
+            f(h);
+        }
+    }
+}
+";
+    let p = parse_ok(src);
+    let printed = crate::printer::print_program(&p);
+    for want in [
+        "for (bit<8> i = 0, bit<8> j = 1; i < a; i = i + 1, j >>= 1) {",
+        "continue;",
+        "for (; ; ) {",
+        "break;",
+        "for (bit<8> v in 1 .. a + 1)",
+        "for (@tag H h in hs) {",
+    ] {
+        assert!(printed.contains(want), "{want:?} not in:\n{printed}");
+    }
+    let again = crate::printer::print_program(&parse_ok(&printed));
+    assert_eq!(printed, again);
+}
+
+#[test]
+fn for_statement_errors() {
+    let e = parse_err("control c() { apply { for (bit<8> i = 0; i < 4) { } } }");
+    assert!(e.contains("expected ';'"), "{e}");
+    let e = parse_err("control c() { apply { for (x = 1, ; x < 4; ) { } } }");
+    assert!(e.contains("error"), "{e}");
+}

@@ -259,8 +259,46 @@ impl Walker<'_> {
                 self.expr(&mut c.value);
                 self.declare(&c.name.name);
             }
+            StmtKind::For {
+                init,
+                cond,
+                update,
+                body,
+            } => {
+                // The header's declarations are visible in the condition, update and body.
+                self.push();
+                for s in init {
+                    self.stmt(s);
+                }
+                if let Some(c) = cond {
+                    self.expr(c);
+                }
+                for s in update {
+                    self.stmt(s);
+                }
+                self.scoped_stmt(body);
+                self.pop();
+            }
+            StmtKind::ForIn {
+                ty,
+                name,
+                coll,
+                body,
+                ..
+            } => {
+                self.expr(coll);
+                self.push();
+                self.ty(ty);
+                self.declare(&name.name);
+                self.scoped_stmt(body);
+                self.pop();
+            }
             StmtKind::Annotated(_, s) => self.stmt(s),
-            StmtKind::Return(None) | StmtKind::Exit | StmtKind::Empty => {}
+            StmtKind::Return(None)
+            | StmtKind::Exit
+            | StmtKind::Empty
+            | StmtKind::Break
+            | StmtKind::Continue => {}
         }
     }
 
