@@ -792,3 +792,78 @@ pub enum IrLoadError {
     #[error("IR version {found} is not supported (this build reads version {expected})")]
     Version { found: u32, expected: u32 },
 }
+
+/// Calls `f` on every call in `stmts`, calls nested in expressions (receivers, arguments)
+/// included, in source order. The walk the P4Info generator and the planner's profiler share.
+pub fn walk_calls_in_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Call)) {
+    for s in stmts {
+        match s {
+            Stmt::Assign { lhs, rhs } => {
+                walk_calls_in_expr(lhs, f);
+                walk_calls_in_expr(rhs, f);
+            }
+            Stmt::Call(c) => walk_call(c, f),
+            Stmt::If { cond, then, els } => {
+                walk_calls_in_expr(cond, f);
+                walk_calls_in_stmts(then, f);
+                walk_calls_in_stmts(els, f);
+            }
+            Stmt::Switch { on, cases } => {
+                walk_calls_in_expr(on, f);
+                for c in cases {
+                    walk_calls_in_stmts(&c.body, f);
+                }
+            }
+            Stmt::Block { stmts } => walk_calls_in_stmts(stmts, f),
+            Stmt::Return { value: Some(e) } => walk_calls_in_expr(e, f),
+            Stmt::For {
+                init,
+                cond,
+                update,
+                body,
+            } => {
+                walk_calls_in_stmts(init, f);
+                walk_calls_in_expr(cond, f);
+                walk_calls_in_stmts(update, f);
+                walk_calls_in_stmts(body, f);
+            }
+            Stmt::Return { value: None } | Stmt::Exit | Stmt::Break | Stmt::Continue => {}
+        }
+    }
+}
+
+fn walk_call(c: &Call, f: &mut dyn FnMut(&Call)) {
+    f(c);
+    if let Some(r) = &c.receiver {
+        walk_calls_in_expr(r, f);
+    }
+    for a in &c.args {
+        walk_calls_in_expr(a, f);
+    }
+}
+
+/// [`walk_calls_in_stmts`] for one expression.
+pub fn walk_calls_in_expr(e: &Expr, f: &mut dyn FnMut(&Call)) {
+    match &e.kind {
+        ExprKind::Call(c) => walk_call(c, f),
+        ExprKind::Field { base, .. }
+        | ExprKind::StackProp { base, .. }
+        | ExprKind::Slice { base, .. } => walk_calls_in_expr(base, f),
+        ExprKind::Index { base, index } => {
+            walk_calls_in_expr(base, f);
+            walk_calls_in_expr(index, f);
+        }
+        ExprKind::Unary { arg, .. } | ExprKind::Cast { arg } => walk_calls_in_expr(arg, f),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            walk_calls_in_expr(lhs, f);
+            walk_calls_in_expr(rhs, f);
+        }
+        ExprKind::Mux { cond, then, els } => {
+            walk_calls_in_expr(cond, f);
+            walk_calls_in_expr(then, f);
+            walk_calls_in_expr(els, f);
+        }
+        ExprKind::List { elems } => elems.iter().for_each(|x| walk_calls_in_expr(x, f)),
+        _ => {}
+    }
+}

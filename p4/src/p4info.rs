@@ -21,8 +21,8 @@
 //! are listed as strings such as `@foo("x")`.
 
 use crate::ir::{
-    self, id_prefix, Annotation, Call, CallTarget, CtorArg, Direction, Expr, ExprKind,
-    ExternInstance, Program, Stmt, Ty, TypeId, TypeKind,
+    self, id_prefix, Annotation, Call, CallTarget, CtorArg, Direction, ExternInstance, Program, Ty,
+    TypeId, TypeKind,
 };
 use num_bigint::BigInt;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -274,97 +274,25 @@ fn preamble_skip(
 // ---------------------------------------------------------------------------------------------
 // Statement walking (digests, direct action calls).
 
-fn walk_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Call)) {
-    for s in stmts {
-        match s {
-            Stmt::Assign { lhs, rhs } => {
-                walk_expr(lhs, f);
-                walk_expr(rhs, f);
-            }
-            Stmt::Call(c) => walk_call(c, f),
-            Stmt::If { cond, then, els } => {
-                walk_expr(cond, f);
-                walk_stmts(then, f);
-                walk_stmts(els, f);
-            }
-            Stmt::Switch { on, cases } => {
-                walk_expr(on, f);
-                for c in cases {
-                    walk_stmts(&c.body, f);
-                }
-            }
-            Stmt::Block { stmts } => walk_stmts(stmts, f),
-            Stmt::Return { value: Some(e) } => walk_expr(e, f),
-            Stmt::For {
-                init,
-                cond,
-                update,
-                body,
-            } => {
-                walk_stmts(init, f);
-                walk_expr(cond, f);
-                walk_stmts(update, f);
-                walk_stmts(body, f);
-            }
-            Stmt::Return { value: None } | Stmt::Exit | Stmt::Break | Stmt::Continue => {}
-        }
-    }
-}
-
-fn walk_call(c: &Call, f: &mut dyn FnMut(&Call)) {
-    f(c);
-    if let Some(r) = &c.receiver {
-        walk_expr(r, f);
-    }
-    for a in &c.args {
-        walk_expr(a, f);
-    }
-}
-
-fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Call)) {
-    match &e.kind {
-        ExprKind::Call(c) => walk_call(c, f),
-        ExprKind::Field { base, .. }
-        | ExprKind::StackProp { base, .. }
-        | ExprKind::Slice { base, .. } => walk_expr(base, f),
-        ExprKind::Index { base, index } => {
-            walk_expr(base, f);
-            walk_expr(index, f);
-        }
-        ExprKind::Unary { arg, .. } | ExprKind::Cast { arg } => walk_expr(arg, f),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            walk_expr(lhs, f);
-            walk_expr(rhs, f);
-        }
-        ExprKind::Mux { cond, then, els } => {
-            walk_expr(cond, f);
-            walk_expr(then, f);
-            walk_expr(els, f);
-        }
-        ExprKind::List { elems } => elems.iter().for_each(|x| walk_expr(x, f)),
-        _ => {}
-    }
-}
-
 /// Every call in the program's statements (parsers, controls, actions, functions).
 fn for_each_call(p: &Program, f: &mut dyn FnMut(&Call)) {
     for parser in &p.parsers {
-        walk_stmts(&parser.init, f);
+        ir::walk_calls_in_stmts(&parser.init, f);
         for st in &parser.states {
-            walk_stmts(&st.stmts, f);
+            ir::walk_calls_in_stmts(&st.stmts, f);
             if let ir::Transition::Select { keys, .. } = &st.transition {
-                keys.iter().for_each(|k| walk_expr(k, f));
+                keys.iter().for_each(|k| ir::walk_calls_in_expr(k, f));
             }
         }
     }
     for c in &p.controls {
-        walk_stmts(&c.body, f);
+        ir::walk_calls_in_stmts(&c.body, f);
     }
     for a in &p.actions {
-        walk_stmts(&a.body, f);
+        ir::walk_calls_in_stmts(&a.body, f);
     }
     for func in &p.functions {
-        walk_stmts(&func.body, f);
+        ir::walk_calls_in_stmts(&func.body, f);
     }
 }
 
