@@ -131,6 +131,7 @@ proptest! {
             "transition", "select", "default", "_", "&&&", "..", "++", "|+|", "-", "!", "~", "?",
             "header", "struct", "const", "typedef", "extern", "action", "return", "exit", "@name",
             "\"s\"", "#define X 1", "#if X", "#endif", "[", "]", "error", "enum", "true",
+            "for", "in", "break", "continue", "bit<8>", "i", "0", "10",
         ]), 0..200)) {
         let src = toks.join(" ");
         let _ = compile(&src);
