@@ -324,16 +324,13 @@ pub const MAX_PCAP_PACKETS: usize = 1 << 22;
 
 /// The packets of a pcap file (at most [`MAX_PCAP_PACKETS`]).
 pub fn read_pcap(path: &std::path::Path) -> anyhow::Result<Trace> {
-    let mut r = exo_traffic::pcap::PcapReader::open(path)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    // Pcap errors name the file and the offset.
+    let mut r = exo_traffic::pcap::PcapReader::open(path)?;
     let mut t = Trace {
         buf: Vec::new(),
         spans: Vec::new(),
     };
-    while let Some(rec) = r
-        .next()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-    {
+    while let Some(rec) = r.next()? {
         if t.packets() == MAX_PCAP_PACKETS {
             break;
         }
