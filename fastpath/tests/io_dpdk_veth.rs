@@ -1,8 +1,8 @@
-//! `exo-fastpath run` with the DPDK backend on `net_af_packet` virtual devices bound to veth
-//! pairs (as root, feature `dpdk`): real frames sent from a peer namespace cross the loaded
-//! `l2fwd.p4` and come back on the other pair, in order; a frame with no entry is dropped; the
-//! process stops cleanly and leaves no namespace behind. The engine runs as a child process
-//! (one DPDK EAL per process).
+//! `exo-fastpath run` with the DPDK backend on `net_af_packet` and `net_af_xdp` virtual devices
+//! bound to veth pairs (as root, feature `dpdk`): real frames sent from a peer namespace cross
+//! the loaded `l2fwd.p4` and come back on the other pair, in order; a frame with no entry is
+//! dropped; the process stops cleanly and leaves no namespace behind. The engine runs as a
+//! child process (one DPDK EAL per process).
 #![cfg(feature = "dpdk")]
 
 use exo_ebpf::netns::{self, NetNs, RawSocket};
@@ -22,12 +22,23 @@ fn frame(dst: u8, seq: u16, len: usize) -> Vec<u8> {
 
 #[test]
 fn run_forwards_between_veth_pairs_over_dpdk_af_packet() {
+    forward_between_veth_pairs("net_af_packet", 1);
+}
+
+#[test]
+fn run_forwards_between_veth_pairs_over_dpdk_af_xdp() {
+    forward_between_veth_pairs("net_af_xdp", 2);
+}
+
+/// `vdev`: the DPDK virtual device bound to each engine-side veth; `n` tells the tests'
+/// namespaces apart (they may run in parallel).
+fn forward_between_veth_pairs(vdev: &str, n: u32) {
     if let Some(why) = netns::unavailable() {
         eprintln!("skipped: {why}");
         return;
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let tag = std::process::id() % 100_000;
+    let tag = std::process::id() % 100_000 * 10 + n;
     let ns_e = NetNs::create(&format!("exo-d-e{tag}")).unwrap();
     let ns_p = NetNs::create(&format!("exo-d-p{tag}")).unwrap();
     netns::veth_pair(
@@ -64,7 +75,7 @@ stats_interval_s = 0.5
 [dpdk]
 eal = ["--no-huge", "-m", "256", "-l", "0", "--no-pci", "--log-level=error",
        "--file-prefix=exo-d-af-{tag}",
-       "--vdev=net_af_packet0,iface=e1", "--vdev=net_af_packet1,iface=e2"]
+       "--vdev={vdev}0,iface=e1", "--vdev={vdev}1,iface=e2"]
 
 [[port]]
 p4 = 1
