@@ -129,21 +129,8 @@ impl Pkt {
         Pkt {
             phv: vec![0; slots],
             data: Vec::with_capacity(2048),
-            cursor: 0,
             out: Vec::with_capacity(512),
-            now: 0,
-            parser_error: 0,
-            clone_i2e: None,
-            clone_e2e: None,
-            resubmit: None,
-            recirculate: None,
-            truncate: None,
-            len: 0,
-            depth: 0,
-            exit: false,
-            reject: false,
-            loop_budget: MAX_LOOP_ITERATIONS,
-            runaway: false,
+            ..Pkt::empty()
         }
     }
 }
