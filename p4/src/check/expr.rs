@@ -1072,19 +1072,36 @@ impl<'a> Checker<'a, '_> {
                         self.err(rhs.span, "division by zero");
                         return unknown();
                     }
-                    // Like p4c ("could not evaluate at compilation time"): no target
-                    // divides at run time.
-                    let (which, sp) = if const_int(&a.e).is_none() {
-                        ("left", lhs.span)
-                    } else {
+                    // Like p4c: what constant folding and strength reduction leave is an
+                    // error ("could not evaluate at compilation time"). An unsigned value
+                    // divided by (or modulo) a constant power of two reduces to a shift (a
+                    // mask), so it stays; any other division needs both operands known.
+                    let pow2_divisor = matches!(t, T::Bits { s: false, .. })
+                        && const_int(&b.e).is_some_and(|y| {
+                            y.is_positive() && (&y & (&y - BigInt::one())).is_zero()
+                        });
+                    if pow2_divisor {
+                        return mk(
+                            t,
+                            K::Binary {
+                                op: iop,
+                                lhs: Box::new(a.e),
+                                rhs: Box::new(b.e),
+                            },
+                        );
+                    }
+                    let (which, sp) = if const_int(&b.e).is_none() {
                         ("right", rhs.span)
+                    } else {
+                        ("left", lhs.span)
                     };
                     self.err(
                         sp,
                         format!(
                             "operator '{}' needs compile-time known operands: its {which} operand \
                              is not one (P4-16 defines division and modulo only between \
-                             compile-time known positive values)",
+                             compile-time known positive values; an unsigned value may be \
+                             divided by a constant power of two)",
                             op.as_str()
                         ),
                     );
