@@ -147,45 +147,44 @@ pub fn write_bits(buf: &mut [u8], off: usize, w: u32, v: u128) {
     }
 }
 
-/// Appends bit fields MSB first to a byte buffer that has room for them plus eight bytes:
-/// bits gather in a register and leave as whole 8-byte big-endian words, so no store is ever
-/// reloaded (a read-modify-write per field would stall on store forwarding).
+/// Appends bit fields MSB first to a byte vector: bits gather in a register and leave as whole
+/// 8-byte big-endian words appended to the vector, so nothing is zero-filled first and no
+/// store is ever reloaded (a read-modify-write per field would stall on store forwarding).
 pub struct BitWriter {
     acc: u64,
     n: u32,
-    pos: usize,
 }
 
 impl BitWriter {
     #[inline]
-    pub fn new(pos: usize) -> BitWriter {
-        BitWriter { acc: 0, n: 0, pos }
+    pub fn new() -> BitWriter {
+        BitWriter { acc: 0, n: 0 }
     }
 
     #[inline(always)]
-    pub fn put(&mut self, buf: &mut [u8], v: u128, w: u32) {
+    pub fn put(&mut self, out: &mut Vec<u8>, v: u128, w: u32) {
         if w <= 64 {
             if w > 0 {
-                self.put64(buf, v as u64 & (u64::MAX >> (64 - w)), w);
+                self.put64(out, v as u64 & (u64::MAX >> (64 - w)), w);
             }
         } else if w <= 128 {
-            self.put64(buf, (v >> 64) as u64 & (u64::MAX >> (128 - w)), w - 64);
-            self.put64(buf, v as u64, 64);
+            self.put64(out, (v >> 64) as u64 & (u64::MAX >> (128 - w)), w - 64);
+            self.put64(out, v as u64, 64);
         } else {
             // Wider than the value: leading zero bits.
             let mut z = w - 128;
             while z > 0 {
                 let k = z.min(64);
-                self.put64(buf, 0, k);
+                self.put64(out, 0, k);
                 z -= k;
             }
-            self.put(buf, v, 128);
+            self.put(out, v, 128);
         }
     }
 
     /// `v` holds exactly `w` (1 to 64) bits.
     #[inline(always)]
-    fn put64(&mut self, buf: &mut [u8], v: u64, w: u32) {
+    fn put64(&mut self, out: &mut Vec<u8>, v: u64, w: u32) {
         let free = 64 - self.n; // 1 to 64
         if w < free {
             self.acc = (self.acc << w) | v;
@@ -198,10 +197,7 @@ impl BitWriter {
         } else {
             (self.acc << free) | (v >> rest)
         };
-        if let Some(d) = buf.get_mut(self.pos..self.pos + 8) {
-            d.copy_from_slice(&word.to_be_bytes());
-        }
-        self.pos += 8;
+        out.extend_from_slice(&word.to_be_bytes());
         self.acc = if rest == 0 {
             0
         } else {
@@ -210,15 +206,23 @@ impl BitWriter {
         self.n = rest;
     }
 
-    /// Writes the pending bits (fewer than 64), left-aligned in their bytes.
+    /// Appends the pending bits (fewer than 64), left-aligned in their bytes.
     #[inline]
-    pub fn finish(&mut self, buf: &mut [u8]) {
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
         if self.n > 0 {
             let word = self.acc << (64 - self.n);
-            if let Some(d) = buf.get_mut(self.pos..self.pos + 8) {
-                d.copy_from_slice(&word.to_be_bytes());
-            }
+            let len = out.len() + self.n.div_ceil(8) as usize;
+            // A whole word, then cut back: a fixed-size copy instead of a variable one.
+            out.extend_from_slice(&word.to_be_bytes());
+            out.truncate(len);
+            self.n = 0;
         }
+    }
+}
+
+impl Default for BitWriter {
+    fn default() -> BitWriter {
+        BitWriter::new()
     }
 }
 
@@ -312,13 +316,14 @@ mod tests {
             write_bits(&mut want, off, w, v & mask(w));
             off += w as usize;
         }
-        let mut got = vec![0u8; want.len() + 8];
-        let mut bw = BitWriter::new(0);
+        let mut got = vec![0xEEu8; 3];
+        let mut bw = BitWriter::new();
         for &(v, w) in &fields {
             bw.put(&mut got, v, w);
         }
         bw.finish(&mut got);
-        assert_eq!(&got[..want.len()], &want[..]);
+        assert_eq!(&got[..3], &[0xEE; 3], "appends after what is there");
+        assert_eq!(&got[3..], &want[..]);
     }
 
     #[test]

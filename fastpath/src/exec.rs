@@ -951,17 +951,12 @@ impl Exec<'_> {
             if self.pk.phv.get(*valid as usize).copied().unwrap_or(0) == 0 {
                 return;
             }
-            let start = self.pk.out.len();
-            let end = start + (h.fixed_bits as usize).div_ceil(8);
-            // Eight bytes of slack: the bit writer stores whole 8-byte words.
-            self.pk.out.resize(end + 8, 0);
-            let mut bw = crate::bits::BitWriter::new(start);
+            let mut bw = crate::bits::BitWriter::new();
             for &(s, w) in fields.iter() {
                 let v = self.pk.phv.get(s as usize).copied().unwrap_or(0);
                 bw.put(&mut self.pk.out, v, w);
             }
             bw.finish(&mut self.pk.out);
-            self.pk.out.truncate(end);
             return;
         }
         let valid = self.load(&h.valid);

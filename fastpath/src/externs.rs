@@ -99,16 +99,11 @@ pub fn next_random(s: &mut u64) -> u64 {
 /// serialises field lists for hashing and checksums.
 pub fn pack_bits(fields: &[(u128, u32)], out: &mut Vec<u8>) {
     out.clear();
-    let total: usize = fields.iter().map(|(_, w)| *w as usize).sum();
-    let len = total.div_ceil(8);
-    // Eight bytes of slack for the bit writer's whole-word stores.
-    out.resize(len + 8, 0);
-    let mut bw = crate::bits::BitWriter::new(0);
+    let mut bw = crate::bits::BitWriter::new();
     for &(v, w) in fields {
         bw.put(out, v, w);
     }
     bw.finish(out);
-    out.truncate(len);
 }
 
 /// Meter colours as v1model defines them.
