@@ -25,6 +25,7 @@ fn args(program: &str, flows: usize, zipf: f64, lpm: usize, ternary: usize) -> B
         pkt_size: 64,
         seconds: 0.0,
         burst: 32,
+        cores: 1,
         entries: None,
         pcap: None,
         lpm_fill: lpm,

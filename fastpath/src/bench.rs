@@ -36,6 +36,10 @@ pub struct BenchArgs {
     /// Packets per burst.
     #[arg(long, default_value_t = 32)]
     pub burst: usize,
+    /// Cores: one pipeline per core, each with the same entries and trace, run at once (each
+    /// pinned to its CPU); the report gives the total and every core's rate.
+    #[arg(long, default_value_t = 1)]
+    pub cores: usize,
     /// Table entries as STF `add`/`setdefault` lines instead of automatic ones.
     #[arg(long)]
     pub entries: Option<PathBuf>,
@@ -68,6 +72,8 @@ pub struct BenchReport {
     pub burst_p99_ns: u64,
     pub out_packets: u64,
     pub tables: Vec<(String, usize, f64)>,
+    /// Mpps of each core (one entry with one core).
+    pub per_core: Vec<f64>,
 }
 
 impl fmt::Display for BenchReport {
@@ -78,7 +84,18 @@ impl fmt::Display for BenchReport {
             "packets        {} in {:.2} s ({} forwarded)",
             self.packets, self.seconds, self.out_packets
         )?;
-        writeln!(f, "throughput     {:.2} Mpps per core", self.mpps)?;
+        if self.per_core.len() > 1 {
+            let each: Vec<String> = self.per_core.iter().map(|m| format!("{m:.2}")).collect();
+            writeln!(
+                f,
+                "throughput     {:.2} Mpps on {} cores ({} Mpps per core)",
+                self.mpps,
+                self.per_core.len(),
+                each.join(" / ")
+            )?;
+        } else {
+            writeln!(f, "throughput     {:.2} Mpps per core", self.mpps)?;
+        }
         writeln!(f, "cost           {:.1} ns per packet", self.ns_per_packet)?;
         writeln!(
             f,
@@ -402,10 +419,102 @@ pub fn prepare(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<Trace> {
 
 pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport> {
     let trace = prepare(pipe, args)?;
+    let cores = args.cores.clamp(1, 256);
+    // The other cores' pipelines: the same program, entries and trace (prepare is seeded).
+    let mut others = Vec::with_capacity(cores - 1);
+    for _ in 1..cores {
+        let mut p = Pipeline::new((*pipe.prog).clone())?;
+        prepare(&mut p, args)?;
+        others.push(p);
+    }
+    let start_line = std::sync::Barrier::new(cores);
+    let (first, rest) = std::thread::scope(|s| {
+        let handles: Vec<_> = others
+            .iter_mut()
+            .enumerate()
+            .map(|(i, p)| {
+                let (trace, start_line) = (&trace, &start_line);
+                s.spawn(move || {
+                    crate::io::sys::pin_to_cpu(i + 1);
+                    measure(p, trace, args, start_line)
+                })
+            })
+            .collect();
+        if cores > 1 {
+            crate::io::sys::pin_to_cpu(0);
+        }
+        let first = measure(pipe, &trace, args, &start_line);
+        let rest: Vec<CoreRun> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect();
+        (first, rest)
+    });
+    let per_core: Vec<f64> = std::iter::once(&first)
+        .chain(&rest)
+        .map(|r| r.packets as f64 / r.seconds.max(1e-9) / 1e6)
+        .collect();
+    let packets: u64 = first.packets + rest.iter().map(|r| r.packets).sum::<u64>();
+    let forwarded: u64 = first.forwarded + rest.iter().map(|r| r.forwarded).sum::<u64>();
+    let secs = first.seconds;
+    let mut lat = first.lat;
+    lat.sort_unstable();
+    let pct = |q: f64| {
+        lat.get(((lat.len() as f64 * q) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    let tables = pipe
+        .prog
+        .tables
+        .iter()
+        .zip(&pipe.st.tables)
+        .filter(|(_, rt)| !rt.table.is_empty())
+        .map(|(ct, rt)| {
+            (
+                ct.name.clone(),
+                rt.table.len(),
+                rt.table.memory_bytes() as f64 / rt.table.len() as f64,
+            )
+        })
+        .collect();
+    let _ = be_bytes;
+    Ok(BenchReport {
+        program: args.program.display().to_string(),
+        packets,
+        seconds: secs,
+        mpps: per_core.iter().sum(),
+        // Per packet on one core.
+        ns_per_packet: secs * 1e9 / first.packets.max(1) as f64,
+        burst_p50_ns: pct(0.5),
+        burst_p99_ns: pct(0.99),
+        out_packets: forwarded,
+        tables,
+        per_core,
+    })
+}
+
+/// What one core's measurement loop did.
+#[derive(Default)]
+struct CoreRun {
+    packets: u64,
+    forwarded: u64,
+    seconds: f64,
+    /// Time of each burst (ns), for the latency percentiles.
+    lat: Vec<u64>,
+}
+
+/// Warms `pipe` up on `trace`, waits for the other cores, then processes bursts for
+/// `args.seconds`.
+fn measure(
+    pipe: &mut Pipeline,
+    trace: &Trace,
+    args: &BenchArgs,
+    start_line: &std::sync::Barrier,
+) -> CoreRun {
     let order_len = trace.packets();
     let mut out = Outputs::new();
     let burst = args.burst.max(1);
-    // Warm up.
     for i in 0..(order_len.min(1 << 14)) {
         out.clear();
         pipe.process(trace.packet(i), 1, 1, &mut out);
@@ -414,6 +523,7 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
     let mut batch = crate::pipeline::Batch::with_capacity(burst);
     let mut packets = 0u64;
     let mut forwarded = 0u64;
+    start_line.wait();
     let start = Instant::now();
     let mut now_ns = 1_000_000_000u64;
     let mut pos = 0usize;
@@ -441,37 +551,10 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
             break;
         }
     }
-    let secs = start.elapsed().as_secs_f64();
-    lat.sort_unstable();
-    let pct = |q: f64| {
-        lat.get(((lat.len() as f64 * q) as usize).min(lat.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0)
-    };
-    let tables = pipe
-        .prog
-        .tables
-        .iter()
-        .zip(&pipe.st.tables)
-        .filter(|(_, rt)| !rt.table.is_empty())
-        .map(|(ct, rt)| {
-            (
-                ct.name.clone(),
-                rt.table.len(),
-                rt.table.memory_bytes() as f64 / rt.table.len() as f64,
-            )
-        })
-        .collect();
-    let _ = be_bytes;
-    Ok(BenchReport {
-        program: args.program.display().to_string(),
+    CoreRun {
         packets,
-        seconds: secs,
-        mpps: packets as f64 / secs / 1e6,
-        ns_per_packet: secs * 1e9 / packets as f64,
-        burst_p50_ns: pct(0.5),
-        burst_p99_ns: pct(0.99),
-        out_packets: forwarded,
-        tables,
-    })
+        forwarded,
+        seconds: start.elapsed().as_secs_f64(),
+        lat,
+    }
 }

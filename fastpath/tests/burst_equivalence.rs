@@ -20,6 +20,7 @@ fn args(program: &str, flows: usize) -> BenchArgs {
         pkt_size: 64,
         seconds: 0.0,
         burst: 32,
+        cores: 1,
         entries: None,
         pcap: None,
         lpm_fill: 50,
@@ -202,4 +203,23 @@ fn pcap_traces_feed_bench_and_bursts() {
         .expect("missing pcap fails");
     assert!(err.to_string().contains("missing.pcap"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `bench --cores 2`: two pipelines with the same entries and trace run at once; the report
+/// sums their rates and lists each.
+#[test]
+fn bench_runs_on_several_cores() {
+    let mut a = args("fastpath/benches/p4/l2fwd.p4", 200);
+    a.seconds = 0.05;
+    a.cores = 2;
+    let mut p = load(&a.program);
+    let r = bench::run(&mut p, &a).expect("bench runs");
+    assert_eq!(r.per_core.len(), 2);
+    assert!(r.per_core.iter().all(|&m| m > 0.0), "{:?}", r.per_core);
+    assert!((r.mpps - r.per_core.iter().sum::<f64>()).abs() < 1e-9);
+    assert_eq!(
+        r.out_packets, r.packets,
+        "every packet of the trace has an entry"
+    );
+    assert!(r.to_string().contains("on 2 cores"), "{r}");
 }

@@ -482,6 +482,7 @@ fn bench_traffic(args: &IoBenchArgs, pipes: &mut [Pipeline]) -> Result<(Vec<Vec<
         pkt_size: args.pkt_size,
         seconds: args.seconds,
         burst: args.burst,
+        cores: 1,
         entries: args.entries.clone(),
         pcap: None,
         lpm_fill: args.lpm_fill,
