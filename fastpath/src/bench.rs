@@ -7,7 +7,6 @@
 //! derived from the flow. `--lpm-fill` and `--ternary-fill` add random prefixes and rules on top,
 //! to size LPM and ternary tables like real route and ACL tables.
 
-use crate::compile::be_bytes;
 use crate::exec::{Exec, Pkt};
 use crate::pipeline::{Outputs, Pipeline};
 use crate::runtime::KeyValue;
@@ -478,7 +477,6 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
             )
         })
         .collect();
-    let _ = be_bytes;
     Ok(BenchReport {
         program: args.program.display().to_string(),
         packets,
