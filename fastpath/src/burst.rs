@@ -15,56 +15,47 @@ use crate::program::*;
 
 /// True when evaluating `e` reads only the PHV (no table applies, calls or state).
 pub fn pure_expr(e: &E) -> bool {
+    expr_ok(e, false)
+}
+
+/// Expressions a parser may evaluate without leaving the packet's context: pure ones, plus
+/// (`in_parser`) `lookahead`, the packet length and checksum computations.
+fn expr_ok(e: &E, in_parser: bool) -> bool {
+    let ok = |x: &E| expr_ok(x, in_parser);
     match e {
         E::Const(_) | E::LastIndex(_) => true,
-        E::Load(l) => pure_loc(l),
-        E::Not(a) | E::BitNot(a, _) | E::Neg(a, _) | E::Slice(a, _, _) => pure_expr(a),
-        E::Cast { e, .. } => pure_expr(e),
+        E::Load(l) => loc_ok(l, in_parser),
+        E::Not(a) | E::BitNot(a, _) | E::Neg(a, _) | E::Slice(a, _, _) => ok(a),
+        E::Cast { e, .. } => ok(e),
         E::Bin(_, a, b, _, _) | E::LogAnd(a, b) | E::LogOr(a, b) | E::Concat(a, b, _) => {
-            pure_expr(a) && pure_expr(b)
+            ok(a) && ok(b)
         }
-        E::Mux(c, a, b) => pure_expr(c) && pure_expr(a) && pure_expr(b),
+        E::Mux(c, a, b) => ok(c) && ok(a) && ok(b),
+        E::Call(c) if in_parser => match &**c {
+            Call::Lookahead { .. } | Call::PacketLength => true,
+            Call::ChecksumGet(fields) => fields.iter().all(|f| ok(&f.e)),
+            Call::Function { .. } | Call::Stmt(_) => false,
+        },
         E::TableHit(..) | E::ActionRun(_) | E::Call(_) | E::WideCmp(..) | E::WideSlice(..) => false,
     }
 }
 
-fn pure_loc(l: &Loc) -> bool {
+fn loc_ok(l: &Loc, in_parser: bool) -> bool {
     match l {
         Loc::Slot(_) => true,
         Loc::Dyn(d) => match &d.index {
-            StackIndex::Expr(e) => pure_expr(e),
+            StackIndex::Expr(e) => expr_ok(e, in_parser),
             StackIndex::Next | StackIndex::Last => true,
         },
     }
 }
 
-/// Expressions a parser may evaluate without leaving the packet's context: pure ones, plus
-/// `lookahead`, the packet length and checksum computations.
 fn local_expr(e: &E) -> bool {
-    match e {
-        E::Call(c) => match &**c {
-            Call::Lookahead { .. } | Call::PacketLength => true,
-            Call::ChecksumGet(fields) => fields.iter().all(|f| local_expr(&f.e)),
-            Call::Function { .. } | Call::Stmt(_) => false,
-        },
-        E::Not(a) | E::BitNot(a, _) | E::Neg(a, _) | E::Slice(a, _, _) => local_expr(a),
-        E::Cast { e, .. } => local_expr(e),
-        E::Bin(_, a, b, _, _) | E::LogAnd(a, b) | E::LogOr(a, b) | E::Concat(a, b, _) => {
-            local_expr(a) && local_expr(b)
-        }
-        E::Mux(c, a, b) => local_expr(c) && local_expr(a) && local_expr(b),
-        other => pure_expr(other),
-    }
+    expr_ok(e, true)
 }
 
 fn local_loc(l: &Loc) -> bool {
-    match l {
-        Loc::Slot(_) => true,
-        Loc::Dyn(d) => match &d.index {
-            StackIndex::Expr(e) => local_expr(e),
-            StackIndex::Next | StackIndex::Last => true,
-        },
-    }
+    loc_ok(l, true)
 }
 
 fn local_stmts(ss: &[S]) -> bool {
