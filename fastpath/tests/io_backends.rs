@@ -2,6 +2,8 @@
 //! and `exo-fastpath run`), and, as root with the `bpf` feature, AF_XDP between veth pairs in
 //! network namespaces that the test creates and removes.
 
+mod common;
+
 use exo_fastpath::io::pcap::{Pace, PcapIo, PcapPort};
 use exo_fastpath::io::{self, ControlQueue, CoreStats, LoopOptions};
 use exo_fastpath::Pipeline;
@@ -17,16 +19,6 @@ fn l2fwd() -> Pipeline {
     let mut p = Pipeline::from_ir(&ir).unwrap();
     io::load_entries(&mut p, &root().join("benches/io/l2fwd.stf")).unwrap();
     p
-}
-
-/// An Ethernet frame of `len` bytes to `dst` (last byte of 02:00:00:00:00:xx) tagged `seq`.
-fn frame(dst: u8, seq: u16, len: usize) -> Vec<u8> {
-    let mut f = vec![0u8; len];
-    f[..6].copy_from_slice(&[2, 0, 0, 0, 0, dst]);
-    f[6..12].copy_from_slice(&[2, 0, 0, 0, 0x10, 0x01]);
-    f[12..14].copy_from_slice(&0x88b5u16.to_be_bytes()); // local experimental ethertype
-    f[14..16].copy_from_slice(&seq.to_be_bytes());
-    f
 }
 
 fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
@@ -55,7 +47,7 @@ fn l2_case() -> (Frames, Frames, Frames) {
     let (mut to1, mut to2) = (Vec::new(), Vec::new());
     for seq in 0..60u16 {
         let dst = [1u8, 2, 9][seq as usize % 3]; // 9: no entry, dropped
-        let f = frame(dst, seq, 64 + seq as usize);
+        let f = common::frame(dst, seq, 64 + seq as usize);
         match dst {
             1 => to1.push(f.clone()),
             2 => to2.push(f.clone()),
@@ -188,29 +180,10 @@ fn afxdp_forwards_between_veth_pairs_through_l2fwd() {
         eprintln!("skipped: {why}");
         return;
     }
-    use exo_ebpf::netns::{self, NetNs, RawSocket};
+    use exo_ebpf::netns::{self, RawSocket};
     use std::time::Duration;
     let tag = std::process::id() % 100_000;
-    let ns_e = NetNs::create(&format!("exo-t-e{tag}")).unwrap();
-    let ns_p = NetNs::create(&format!("exo-t-p{tag}")).unwrap();
-    netns::veth_pair(
-        "e1",
-        &ns_e,
-        "02:00:00:00:e0:01",
-        "p1",
-        &ns_p,
-        "02:00:00:00:00:01",
-    )
-    .unwrap();
-    netns::veth_pair(
-        "e2",
-        &ns_e,
-        "02:00:00:00:e0:02",
-        "p2",
-        &ns_p,
-        "02:00:00:00:00:02",
-    )
-    .unwrap();
+    let (ns_e, ns_p) = common::two_veth_pairs(&format!("exo-t-e{tag}"), &format!("exo-t-p{tag}"));
 
     // The engine: AF_XDP on e1 (P4 port 1) and e2 (P4 port 2), in namespace E.
     let engine = {
@@ -262,8 +235,8 @@ fn afxdp_forwards_between_veth_pairs_through_l2fwd() {
         let mut got2 = Vec::new();
         let mut buf = [0u8; 2048];
         for seq in 0..20u16 {
-            s1.send(&frame(2, seq, 64)).unwrap();
-            s2.send(&frame(1, 100 + seq, 100)).unwrap();
+            s1.send(&common::frame(2, seq, 64)).unwrap();
+            s2.send(&common::frame(1, 100 + seq, 100)).unwrap();
             while let Some(n) = s2.recv(&mut buf, Duration::from_millis(200)).unwrap() {
                 got2.push(buf[..n].to_vec());
                 if got2.len() > seq as usize {
@@ -285,8 +258,8 @@ fn afxdp_forwards_between_veth_pairs_through_l2fwd() {
     drop(ns_p);
     assert_eq!(rep.rx(), 40, "{rep:?}");
     assert_eq!(rep.tx(), 40, "{rep:?}");
-    let want2: Vec<Vec<u8>> = (0..20).map(|s| frame(2, s, 64)).collect();
-    let want1: Vec<Vec<u8>> = (0..20).map(|s| frame(1, 100 + s, 100)).collect();
+    let want2: Vec<Vec<u8>> = (0..20).map(|s| common::frame(2, s, 64)).collect();
+    let want1: Vec<Vec<u8>> = (0..20).map(|s| common::frame(1, 100 + s, 100)).collect();
     assert_eq!(got2, want2);
     assert_eq!(got1, want1);
     assert_eq!(st[0].redirected, 20);

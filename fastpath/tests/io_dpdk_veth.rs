@@ -5,20 +5,13 @@
 //! child process (one DPDK EAL per process).
 #![cfg(feature = "dpdk")]
 
-use exo_ebpf::netns::{self, NetNs, RawSocket};
+mod common;
+
+use exo_ebpf::netns::{self, RawSocket};
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn frame(dst: u8, seq: u16, len: usize) -> Vec<u8> {
-    let mut f = vec![0u8; len];
-    f[..6].copy_from_slice(&[2, 0, 0, 0, 0, dst]);
-    f[6..12].copy_from_slice(&[2, 0, 0, 0, 0x10, 0x01]);
-    f[12..14].copy_from_slice(&0x88b5u16.to_be_bytes()); // local experimental ethertype
-    f[14..16].copy_from_slice(&seq.to_be_bytes());
-    f
-}
 
 #[test]
 fn run_forwards_between_veth_pairs_over_dpdk_af_packet() {
@@ -39,26 +32,7 @@ fn forward_between_veth_pairs(vdev: &str, n: u32) {
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let tag = std::process::id() % 100_000 * 10 + n;
-    let ns_e = NetNs::create(&format!("exo-d-e{tag}")).unwrap();
-    let ns_p = NetNs::create(&format!("exo-d-p{tag}")).unwrap();
-    netns::veth_pair(
-        "e1",
-        &ns_e,
-        "02:00:00:00:e0:01",
-        "p1",
-        &ns_p,
-        "02:00:00:00:00:01",
-    )
-    .unwrap();
-    netns::veth_pair(
-        "e2",
-        &ns_e,
-        "02:00:00:00:e0:02",
-        "p2",
-        &ns_p,
-        "02:00:00:00:00:02",
-    )
-    .unwrap();
+    let (ns_e, ns_p) = common::two_veth_pairs(&format!("exo-d-e{tag}"), &format!("exo-d-p{tag}"));
     let dir = std::env::temp_dir().join(format!("exo-d-af-{tag}"));
     std::fs::create_dir_all(&dir).unwrap();
     let cfg = dir.join("run.toml");
@@ -124,9 +98,10 @@ dpdk_port = 1
         let mut got = Vec::new();
         let mut buf = [0u8; 2048];
         for seq in 0..20u16 {
-            s1.send(&frame(2, seq, 64 + usize::from(seq) * 50)).unwrap();
+            s1.send(&common::frame(2, seq, 64 + usize::from(seq) * 50))
+                .unwrap();
             if seq % 5 == 4 {
-                s1.send(&frame(9, 1000 + seq, 64)).unwrap();
+                s1.send(&common::frame(9, 1000 + seq, 64)).unwrap();
             }
             while let Some(n) = s2.recv(&mut buf, Duration::from_millis(300)).unwrap() {
                 // Only frames of the test's ethertype (the kernel may send its own).
@@ -155,7 +130,7 @@ dpdk_port = 1
     }
     assert!(status.success(), "run failed: {err}\n{log}");
     let want: Vec<Vec<u8>> = (0..20u16)
-        .map(|s| frame(2, s, 64 + usize::from(s) * 50))
+        .map(|s| common::frame(2, s, 64 + usize::from(s) * 50))
         .collect();
     assert_eq!(got.len(), want.len(), "{log}");
     assert!(got == want, "frames changed or reordered\n{log}");

@@ -120,7 +120,28 @@ impl PacketIo for MemIo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::{run_core, ControlQueue, CoreStats, LoopOptions, Passthrough};
+    use crate::io::Processor;
+    use crate::io::{run_core, ControlQueue, CoreStats, LoopOptions, LoopReport, Passthrough};
+    use std::sync::Arc;
+
+    /// One core's loop over `io` with `p`, until the trace ends or `ctl` stops it.
+    fn run_loop<P: Processor>(
+        io: &mut MemIo,
+        p: &mut P,
+        ctl: &ControlQueue<P>,
+    ) -> (LoopReport, Arc<CoreStats>) {
+        let stats = CoreStats::new(io.ports());
+        let rep = run_core(
+            io,
+            p,
+            ctl,
+            &stats,
+            std::time::Instant::now(),
+            &LoopOptions::default(),
+        )
+        .unwrap();
+        (rep, stats)
+    }
 
     #[test]
     fn replays_once_and_captures() {
@@ -130,17 +151,7 @@ mod tests {
         t.push(9, &[3; 62]);
         let mut io = MemIo::new(&[1, 2], t, false, true).unwrap();
         let mut p = Passthrough::echo().map(1, 2).map(2, 1);
-        let ctl = ControlQueue::new(4);
-        let stats = CoreStats::new(&[1, 2]);
-        let rep = run_core(
-            &mut io,
-            &mut p,
-            &ctl,
-            &stats,
-            std::time::Instant::now(),
-            &LoopOptions::default(),
-        )
-        .unwrap();
+        let (rep, stats) = run_loop(&mut io, &mut p, &ControlQueue::new(4));
         // Port 9 is not served: its packet is not counted as received on a port, and its echo
         // goes nowhere.
         assert_eq!(rep.rx(), 2);
@@ -174,17 +185,7 @@ mod tests {
                 t.push(if i % 2 == 0 { 1 } else { 2 }, &f);
             }
             let mut io = MemIo::new(&[1, 2], t, false, true).unwrap();
-            let ctl = ControlQueue::new(4);
-            let stats = CoreStats::new(&[1, 2]);
-            let rep = run_core(
-                &mut io,
-                &mut pipe,
-                &ctl,
-                &stats,
-                std::time::Instant::now(),
-                &LoopOptions::default(),
-            )
-            .unwrap();
+            let (rep, _) = run_loop(&mut io, &mut pipe, &ControlQueue::new(4));
             assert_eq!(rep.rx(), 70);
             let dropped: Vec<u8> = (0..70u8).filter(|i| i % 3 == 2).collect();
             assert_eq!(rep.tx(), 70 - dropped.len() as u64);
@@ -214,16 +215,7 @@ mod tests {
         .ok()
         .unwrap();
         ctl.stop();
-        let stats = CoreStats::new(&[1]);
-        let rep = run_core(
-            &mut io,
-            &mut p,
-            &ctl,
-            &stats,
-            std::time::Instant::now(),
-            &LoopOptions::default(),
-        )
-        .unwrap();
+        let (rep, _) = run_loop(&mut io, &mut p, &ctl);
         assert_eq!(rep.rx(), 0);
     }
 }
