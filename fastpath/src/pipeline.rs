@@ -741,32 +741,40 @@ fn egress(
     out: &mut Outputs,
 ) {
     let sm = &p.std_meta;
-    Pipeline::set_sm(pk, sm.egress_port, u128::from(port));
-    Pipeline::set_sm(pk, sm.egress_rid, u128::from(rid));
-    Pipeline::set_sm(
-        pk,
-        sm.egress_global_timestamp,
-        u128::from(now / 1000) & crate::bits::mask(48),
-    );
-    if let Some(t) = itype {
-        Pipeline::set_sm(pk, sm.instance_type, t);
+    if itype.is_some() {
         pk.clone_e2e = None;
         pk.recirculate = None;
     }
-    // As in simple_switch, egress_spec reads 0 in egress; mark_to_drop sets it to the drop port.
-    Pipeline::set_sm(pk, sm.egress_spec, 0);
-    Pipeline::set_sm(pk, sm.packet_length, pk.len.into());
     pk.out.clear();
     pk.now = now;
-    let mut ex = Exec {
-        p,
-        st,
-        pk,
-        last_direct_colour: 0,
+    // An empty egress block: the standard metadata egress would see is never read (compute
+    // checksum and the deparser cannot name it, and the next pass resets it), nothing can
+    // drop, clone or recirculate the copy, so egress is skipped.
+    let dropped = !p.egress.is_empty() && {
+        Pipeline::set_sm(pk, sm.egress_port, u128::from(port));
+        Pipeline::set_sm(pk, sm.egress_rid, u128::from(rid));
+        Pipeline::set_sm(
+            pk,
+            sm.egress_global_timestamp,
+            u128::from(now / 1000) & crate::bits::mask(48),
+        );
+        if let Some(t) = itype {
+            Pipeline::set_sm(pk, sm.instance_type, t);
+        }
+        // As in simple_switch, egress_spec reads 0 in egress; mark_to_drop sets it to the drop
+        // port.
+        Pipeline::set_sm(pk, sm.egress_spec, 0);
+        Pipeline::set_sm(pk, sm.packet_length, pk.len.into());
+        let mut ex = Exec {
+            p,
+            st,
+            pk,
+            last_direct_colour: 0,
+        };
+        let _ = ex.run_block(&p.egress);
+        sm.egress_spec.is_some()
+            && Pipeline::get_sm(ex.pk, sm.egress_spec) == exec::DROP_PORT as u64
     };
-    let _ = ex.run_block(&p.egress);
-    let dropped = sm.egress_spec.is_some()
-        && Pipeline::get_sm(ex.pk, sm.egress_spec) == exec::DROP_PORT as u64;
     if let Some((session, list)) = pk.clone_e2e.take() {
         // The E2E clone runs egress again, from the state at the end of egress.
         if let Some(cs) = st.clone_sessions.get(&session).cloned() {
@@ -810,7 +818,9 @@ fn egress(
         pk,
         last_direct_colour: 0,
     };
-    let _ = ex.run_block(&p.compute);
+    if !p.compute.is_empty() {
+        let _ = ex.run_block(&p.compute);
+    }
     ex.pk.out.clear();
     let _ = ex.run_block(&p.deparser);
     let start = pk.cursor.div_ceil(8).min(pk.data.len());
