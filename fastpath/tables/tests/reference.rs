@@ -483,6 +483,23 @@ proptest! {
         run_case(&[(MatchKind::Ternary, 16), (MatchKind::Ternary, 7)], Structure::TupleSpace, seed, ops);
     }
 
+    // A 13-byte 5-tuple key, as ACLs use.
+    #[test]
+    fn ternary_five_tuple(seed in any::<u64>(), ops in 1..120usize) {
+        run_case(
+            &[(MatchKind::Ternary, 32), (MatchKind::Ternary, 32), (MatchKind::Ternary, 8), (MatchKind::Ternary, 16), (MatchKind::Ternary, 16)],
+            Structure::TupleSpace,
+            seed,
+            ops,
+        );
+    }
+
+    // Keys wider than any header field: 72 bytes.
+    #[test]
+    fn ternary_wide_key(seed in any::<u64>(), ops in 1..120usize) {
+        run_case(&[(MatchKind::Ternary, 300), (MatchKind::Ternary, 250), (MatchKind::Exact, 9)], Structure::TupleSpace, seed, ops);
+    }
+
     #[test]
     fn range(seed in any::<u64>(), ops in 1..120usize) {
         run_case(&[(MatchKind::Range, 16), (MatchKind::Range, 10)], Structure::TupleSpace, seed, ops);
