@@ -338,3 +338,41 @@ fn struct_value_set_covers_all_select_expressions() {
          parser P(packet_in pk, out h_t h);\npackage Top(P p);\nTop(p()) main;\n",
     );
 }
+
+#[test]
+fn cast_of_a_serializable_enum_member_is_a_constant() {
+    // A table entry key must be a compile-time constant; the cast folds.
+    accepts(&ctl(
+        "enum bit<8> E { A = 0x12, B = 0x34 }",
+        "action a() {}
+         table t {
+            key = { r: ternary; }
+            actions = { a; }
+            const entries = { ((bit<8>)E.B) &&& 0xF0 : a(); }
+         }
+         apply { t.apply(); }",
+    ));
+    accepts(&ctl(
+        "enum bit<8> E { A = 0x12 }\nconst bit<16> K = (bit<16>)E.A;",
+        "apply { r = (bit<8>)K; }",
+    ));
+}
+
+#[test]
+fn package_block_may_declare_in_where_inout_is_expected() {
+    // Older v1model programs declare VerifyChecksum(in H hdr, ...): accepted, since a block
+    // cannot write an `in` parameter; the other direction changes stay errors.
+    let pkg = "control C(inout bit<8> r);\npackage P(C c);\n";
+    accepts(&format!(
+        "#include <core.p4>\n{pkg}control c(in bit<8> r) {{ apply {{ }} }}\nP(c()) main;\n"
+    ));
+    rejects(
+        "#include <core.p4>\ncontrol C(in bit<8> r);\npackage P(C c);\n\
+         control c(inout bit<8> r) { apply { } }\nP(c()) main;\n",
+        "is inout, but",
+    );
+    rejects(
+        &format!("#include <core.p4>\n{pkg}control c(out bit<8> r) {{ apply {{ r = 1; }} }}\nP(c()) main;\n"),
+        "is out, but",
+    );
+}

@@ -1158,7 +1158,18 @@ impl<'a> Checker<'a, '_> {
             inner.insert(tp.name.clone(), t);
         }
         for (want, got) in bt.params.iter().zip(&decl.params) {
-            if want.direction != got.direction {
+            if want.direction == Some(Direction::InOut) && got.direction == Some(Direction::In) {
+                // Older v1model programs declare `VerifyChecksum(in H hdr, ...)`. A block that
+                // only reads a parameter behaves the same whether it is `in` or `inout` (the
+                // copy-out writes back the value copied in), so this is accepted.
+                self.warn(
+                    got.name.span,
+                    format!(
+                        "parameter '{}' of '{}' is in, but type '{}' expects inout for '{}': accepted (the block cannot write it)",
+                        got.name.name, block.name, bt.name.name, want.name.name
+                    ),
+                );
+            } else if want.direction != got.direction {
                 let dn = |d: Option<Direction>| match d {
                     None => "directionless",
                     Some(Direction::In) => "in",

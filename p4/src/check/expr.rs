@@ -1240,6 +1240,15 @@ impl<'a> Checker<'a, '_> {
             );
             return unknown();
         }
+        // A serializable enum member is its constant value: `(bit<16>)E.M` folds.
+        let x = if ser_x.is_some()
+            && matches!(target, T::Bits { .. })
+            && matches!(x.e.kind, K::EnumMember { .. })
+        {
+            self.enum_to_underlying(x)
+        } else {
+            x
+        };
         if let Some(v) = const_int(&x.e) {
             match target {
                 T::Bits { w, s } => {

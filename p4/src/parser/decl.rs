@@ -628,6 +628,15 @@ impl Parser<'_> {
     pub(crate) fn table_decl(&mut self, annotations: Vec<Annotation>) -> PResult<TableDecl> {
         let start = self.expect_word("table")?;
         let name = self.ident()?;
+        if self.is_punct(Punct::LParen) && self.is_punct_at(1, Punct::RParen) {
+            // `table t() { ... }`, from P4-16 drafts before 1.0: an empty parameter list.
+            let open = self.bump().span;
+            let close = self.bump().span;
+            self.diags.warning(
+                open.to(close),
+                "obsolete empty parameter list after a table name: ignored",
+            );
+        }
         self.expect_punct(Punct::LBrace)?;
         let mut props = Vec::new();
         while !self.is_punct(Punct::RBrace) {
