@@ -68,7 +68,8 @@ fn parse_hex_data(words: &[&str], allow_wild: bool) -> Result<(Vec<Option<u8>>, 
             }
         }
     }
-    if nibbles.len() % 2 != 0 {
+    // An expectation may end mid-byte (p4c's runner compares nibbles); a packet may not.
+    if !allow_wild && nibbles.len() % 2 != 0 {
         return Err("packet data has an odd number of hex digits".into());
     }
     Ok((nibbles, exact))
@@ -715,7 +716,7 @@ fn compare(e: &Expect, p: &[u8]) -> Option<String> {
         .collect();
     Some(format!(
         "packet differs (expected {} bytes{}, got {})\n  expected: {want}\n  received: {}\n            {}",
-        e.nibbles.len() / 2,
+        e.nibbles.len().div_ceil(2),
         if e.exact_len { " exactly" } else { " or more" },
         p.len(),
         hex(p),
@@ -772,5 +773,19 @@ mod tests {
         assert!(compare(&e, &[0x0a, 0x0b, 0x77]).is_none());
         let msg = compare(&e, &[0x0a, 0x0c, 0x77]).unwrap();
         assert!(msg.contains("^"), "{msg}");
+    }
+
+    #[test]
+    fn expectations_may_end_mid_byte_packets_may_not() {
+        let (nibbles, exact_len) = parse_hex_data(&["0b", "**", "1"], true).unwrap();
+        let e = Expect {
+            nibbles,
+            exact_len,
+            line: 1,
+        };
+        assert!(compare(&e, &[0x0b, 0xff, 0x1f]).is_none());
+        assert!(compare(&e, &[0x0b, 0xff, 0x2f]).is_some());
+        assert!(compare(&e, &[0x0b, 0xff]).is_some());
+        assert!(parse_hex_data(&["0b1"], false).is_err());
     }
 }
