@@ -333,9 +333,10 @@ impl<'p> Compiler<'p> {
                 Ty::Stack { elem, size } => {
                     self.zero.push((base, 1));
                     let stride = self.l.slots(&Ty::Named { id: *elem });
+                    // Each element as a value of its own type: the validity of a header, or
+                    // of every member of a header union.
                     for i in 0..*size {
-                        self.zero.push((base + 1 + i * stride, 1));
-                        self.headers.push((base + 1 + i * stride, stride));
+                        self.mark_zero(base + 1 + i * stride, &Ty::Named { id: *elem });
                     }
                 }
                 _ => {
@@ -899,9 +900,15 @@ impl<'p> Compiler<'p> {
                     Ty::Named { id: elem },
                 ))
             }
+            K::DontCare if e.ty != Ty::Void => {
+                // `_` for an out argument of an extern: a scratch value of its type, reset
+                // per packet, that nothing reads.
+                let s = self.alloc(&e.ty);
+                Ok((Loc::Slot(s), e.ty.clone()))
+            }
             _ => unsupported(format!(
-                "expression is not a location: {:?}",
-                std::mem::discriminant(&e.kind)
+                "{} is not a location (an assignable value is needed here)",
+                expr_kind_name(&e.kind)
             )),
         }
     }
@@ -1359,6 +1366,15 @@ impl<'p> Compiler<'p> {
                         width,
                         into: None,
                     })))
+                } else if *ty == Ty::Void {
+                    // `pkt.lookahead<H>();` as a statement: only its length check is seen.
+                    let slots = self.l.slots(&t);
+                    let base = Loc::Slot(self.alloc(&t));
+                    Ok(E::Call(Box::new(Call::Lookahead {
+                        skip: 0,
+                        width,
+                        into: Some(Box::new(Composite { base, ty: t, slots })),
+                    })))
                 } else {
                     unsupported(
                         "lookahead of a header used as a value (assign it to a header variable)",
@@ -1490,6 +1506,23 @@ impl<'p> Compiler<'p> {
                     if matches!(a.kind, K::DontCare) {
                         continue;
                     }
+                    if let K::Slice { base, hi, lo } = &a.kind {
+                        // `f(x[hi:lo])`: the slice's bits in, and back out into `x`.
+                        let (src, t) = self.loc(base)?;
+                        if scalar_width(&self.l, &t) > 128 {
+                            return unsupported(
+                                "a slice of a value wider than 128 bits as an argument",
+                            );
+                        }
+                        out.push(Arg::Slice {
+                            src,
+                            lo: *lo,
+                            mask: mask(hi - lo + 1),
+                            dst: *slot,
+                            copy_in: p.direction == ir::Direction::InOut,
+                        });
+                        continue;
+                    }
                     let (src, _) = self.loc(a)?;
                     out.push(Arg::InOut {
                         src,
@@ -1580,9 +1613,14 @@ impl<'p> Compiler<'p> {
                 let f = self.functions.last().map(|f| f.ret_slot).unwrap_or(0);
                 if is_scalar(&self.l, &v.ty) {
                     S::Return(Some((self.expr(v)?, f)))
-                } else {
+                } else if is_location(v) {
                     let (src, t) = self.loc(v)?;
                     S::ReturnComposite(src, f, self.l.slots(&t))
+                } else {
+                    // `return {…}`, a conditional or a call: built in the return slots.
+                    let mut out = self.assign_composite(Loc::Slot(f), &v.ty, v)?;
+                    out.push(S::Return(None));
+                    S::Block(out)
                 }
             }
             ir::Stmt::Switch { on, cases } => {
@@ -1901,14 +1939,43 @@ impl<'p> Compiler<'p> {
                     Some(e) => Some(self.expr(e)?),
                     None => None,
                 };
-                if let K::StackProp { base, prop } = &target.kind {
-                    if prop == "next" {
+                // `stack.next`, or `stack.next.member` for a stack of header unions.
+                let next_target = match &target.kind {
+                    K::StackProp { base, prop } => Some((base, prop, None)),
+                    K::Field { base, field } => match &base.kind {
+                        K::StackProp { base, prop } => Some((base, prop, Some(field))),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some((base, _, member_name)) = next_target.filter(|t| t.1 == "next") {
+                    {
                         let (l, t) = self.loc(base)?;
                         let (Ty::Stack { elem, size }, Loc::Slot(b)) = (t, l) else {
                             return unsupported("extract into a dynamic stack");
                         };
-                        let et = Ty::Named { id: elem };
-                        let stride = self.l.slots(&et);
+                        let elem_ty = Ty::Named { id: elem };
+                        let stride = self.l.slots(&elem_ty);
+                        let (member, et, siblings) = match member_name {
+                            None => (0, elem_ty, Vec::new()),
+                            Some(name) => {
+                                let (off, mt) = self
+                                    .l
+                                    .field(&elem_ty, name)
+                                    .ok_or_else(|| CompileError::Ir(format!("no member {name}")))?;
+                                let siblings = self
+                                    .l
+                                    .fields(&elem_ty)
+                                    .into_iter()
+                                    .map(|(o, _)| o)
+                                    .filter(|&o| o != off)
+                                    .collect();
+                                (off, mt, siblings)
+                            }
+                        };
+                        if !self.l.is_header(&et) {
+                            return unsupported("extract into something other than a header");
+                        }
                         let h = self.emit_header(Loc::Slot(0), &et);
                         let fields = h
                             .fields
@@ -1922,12 +1989,18 @@ impl<'p> Compiler<'p> {
                             base: b,
                             stride,
                             size,
+                            member,
+                            siblings,
                             fields,
                             varbit_bits,
                         });
                     }
                 }
-                let (l, t) = self.loc(&target)?;
+                let (l, t) = match (&target.kind, call.type_args.first()) {
+                    // `pkt.extract<H>(_)`: skips an `H`, extracted into a scratch header.
+                    (K::DontCare, Some(ty)) => (Loc::Slot(self.alloc(ty)), ty.clone()),
+                    _ => self.loc(&target)?,
+                };
                 if !self.l.is_header(&t) {
                     return unsupported("extract into something other than a header");
                 }
@@ -2238,4 +2311,38 @@ pub fn be_bytes(v: u128, n: usize) -> Vec<u8> {
 
 fn push_be(out: &mut Vec<u8>, v: u128, w: u32) {
     out.extend(be_bytes(v, w.div_ceil(8) as usize));
+}
+
+/// Whether `e` names storage (`Compiler::loc` resolves it without building a value).
+fn is_location(e: &ir::Expr) -> bool {
+    matches!(
+        e.kind,
+        K::Var { .. } | K::Field { .. } | K::Index { .. } | K::StackProp { .. }
+    )
+}
+
+/// What an expression is, for messages.
+fn expr_kind_name(k: &K) -> &'static str {
+    match k {
+        K::Const { .. } => "a constant",
+        K::Bool { .. } => "a boolean constant",
+        K::Str { .. } => "a string",
+        K::ErrorConst { .. } => "an error constant",
+        K::EnumMember { .. } => "an enum member",
+        K::Var { .. } => "a variable",
+        K::Instance { .. } => "an instance",
+        K::Field { .. } => "a field",
+        K::Index { .. } => "a stack element",
+        K::StackProp { .. } => "a stack property",
+        K::Slice { .. } => "a bit slice",
+        K::Unary { .. } => "a unary operation",
+        K::Binary { .. } => "a binary operation",
+        K::Mux { .. } => "a conditional expression",
+        K::Cast { .. } => "a cast",
+        K::List { .. } => "a list expression",
+        K::Call(_) => "a call",
+        K::TableHit { .. } => "a table hit test",
+        K::ActionRun { .. } => "a table's action_run",
+        K::DontCare => "`_`",
+    }
 }

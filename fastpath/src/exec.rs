@@ -140,6 +140,7 @@ pub const ERR_PACKET_TOO_SHORT: &str = "PacketTooShort";
 pub const ERR_STACK_OUT_OF_BOUNDS: &str = "StackOutOfBounds";
 pub const ERR_HEADER_TOO_SHORT: &str = "HeaderTooShort";
 pub const ERR_PARSER_TIMEOUT: &str = "ParserTimeout";
+pub const ERR_PARSER_INVALID_ARGUMENT: &str = "ParserInvalidArgument";
 
 /// Largest number of parser state transitions per packet before `ParserTimeout`.
 pub const MAX_PARSER_STEPS: u32 = 4096;
@@ -627,19 +628,44 @@ impl Exec<'_> {
                 Arg::List { stmts, .. } => {
                     let _ = self.run(stmts);
                 }
+                Arg::Slice {
+                    src,
+                    lo,
+                    mask,
+                    dst,
+                    copy_in,
+                } => {
+                    let v = if *copy_in {
+                        (self.load(src) >> lo) & mask
+                    } else {
+                        0
+                    };
+                    if let Some(x) = self.pk.phv.get_mut(*dst as usize) {
+                        *x = v;
+                    }
+                }
             }
         }
     }
 
     fn copy_out(&mut self, args: &[Arg]) {
         for a in args {
-            if let Arg::InOut {
-                src, dst, slots, ..
-            } = a
-            {
-                if let Some(s) = self.slot(src) {
-                    copy_slots(&mut self.pk.phv, *dst as usize, s, *slots as usize);
+            match a {
+                Arg::InOut {
+                    src, dst, slots, ..
+                } => {
+                    if let Some(s) = self.slot(src) {
+                        copy_slots(&mut self.pk.phv, *dst as usize, s, *slots as usize);
+                    }
                 }
+                Arg::Slice {
+                    src, lo, mask, dst, ..
+                } => {
+                    let v = self.pk.phv.get(*dst as usize).copied().unwrap_or(0) & mask;
+                    let old = self.load(src);
+                    self.store(src, (old & !(mask << lo)) | (v << lo));
+                }
+                Arg::In { .. } | Arg::List { .. } => {}
             }
         }
     }
@@ -905,6 +931,12 @@ impl Exec<'_> {
             })
             .sum();
         let vb = varbit_bits.unwrap_or(0) as usize;
+        if vb % 8 != 0 {
+            // As BMv2: a varbit length that is not whole bytes is refused before anything
+            // is read.
+            self.pk.parser_error = self.p.error_code(ERR_PARSER_INVALID_ARGUMENT);
+            return false;
+        }
         let avail = self.pk.data.len() * 8;
         if self.pk.cursor + fixed + vb > avail {
             self.pk.parser_error = self.p.error_code(ERR_PACKET_TOO_SHORT);
@@ -1008,6 +1040,8 @@ impl Exec<'_> {
                 base,
                 stride,
                 size,
+                member,
+                siblings,
                 fields,
                 varbit_bits,
             } => {
@@ -1016,7 +1050,13 @@ impl Exec<'_> {
                     self.pk.parser_error = self.p.error_code(ERR_STACK_OUT_OF_BOUNDS);
                     return Flow::Reject;
                 }
-                let eb = base + 1 + next as u32 * stride;
+                let elem = base + 1 + next as u32 * stride;
+                for &v in siblings {
+                    if let Some(x) = self.pk.phv.get_mut((elem + v) as usize) {
+                        *x = 0;
+                    }
+                }
+                let eb = elem + member;
                 let hdr = EmitHeader::new(
                     Loc::Slot(eb),
                     fields

@@ -245,6 +245,14 @@ pub enum Arg {
     },
     /// A composite value built from a list (copy-in only).
     List { dst: u32, stmts: Vec<S> },
+    /// An `out`/`inout` slice `x[hi:lo]` of a scalar location: bits `lo..` under `mask`.
+    Slice {
+        src: Loc,
+        lo: u32,
+        mask: u128,
+        dst: u32,
+        copy_in: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -313,10 +321,16 @@ pub enum Ext {
         /// For a header with a varbit field: the number of bits to extract into it.
         varbit_bits: Option<E>,
     },
+    /// `extract(stack.next)`, or `extract(stack.next.member)` on a stack of unions: the
+    /// header at slot offset `member` of the element (0 for a stack of headers); `fields` are
+    /// offsets from that header's validity slot. `siblings`: validity slots (offsets from the
+    /// element) of the union's other members, invalidated.
     ExtractStackNext {
         base: u32,
         stride: u32,
         size: u32,
+        member: u32,
+        siblings: Vec<u32>,
         fields: Vec<(u32, u32, FieldKind)>,
         varbit_bits: Option<E>,
     },
