@@ -616,8 +616,22 @@ impl<'p> Compiler<'p> {
             });
         }
         let mut actions = Vec::new();
+        let mut bound = Vec::new();
         for a in &t.actions {
-            actions.push(self.action_idx(&a.action)?);
+            let idx = self.action_idx(&a.action)?;
+            actions.push(idx);
+            if !a.args.is_empty() {
+                // The directional parameters, with their slots, in order.
+                let (params, slots): (Vec<ir::Param>, Vec<(u32, u32)>) = self.l.prog.actions
+                    [idx as usize]
+                    .params
+                    .iter()
+                    .zip(&self.actions[idx as usize].params)
+                    .filter(|(p, _)| p.direction != ir::Direction::None)
+                    .map(|(p, s)| (p.clone(), *s))
+                    .unzip();
+                bound.push((idx, self.args_for(&slots, &params, &a.args)?));
+            }
         }
         let default_action = match &t.default_action {
             Some(call) => {
@@ -720,6 +734,7 @@ impl<'p> Compiler<'p> {
             key_on_stack,
             keys,
             actions,
+            bound,
             default_action,
             default_const: t.default_action_const,
             size: t.size.unwrap_or(1024).max(t.entries.len() as u64) as usize,

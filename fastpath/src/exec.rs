@@ -562,7 +562,19 @@ impl Exec<'_> {
         for &(s, n) in &a.locals {
             zero(&mut self.pk.phv, s, n);
         }
+        let p = self.p;
+        let bound = p.tables[t]
+            .bound
+            .iter()
+            .find(|(i, _)| *i == action)
+            .map(|(_, args)| args.as_slice());
+        if let Some(args) = bound {
+            self.copy_in(args);
+        }
         let _ = self.run(&a.body);
+        if let Some(args) = bound {
+            self.copy_out(args);
+        }
     }
 
     // ---- statements ----

@@ -520,6 +520,9 @@ pub struct CTable {
     pub key_on_stack: bool,
     /// Indexes into [`CompiledProgram::actions`], in the table's order.
     pub actions: Vec<u32>,
+    /// Actions whose directional parameters the actions list binds, with those arguments
+    /// (copied in before the action runs from this table, and out after).
+    pub bound: Vec<(u32, Vec<Arg>)>,
     pub default_action: Option<(u32, Vec<u8>)>,
     pub default_const: bool,
     pub size: usize,

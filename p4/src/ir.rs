@@ -559,6 +559,10 @@ pub struct TableAction {
     pub action: String,
     pub scope: ActionScope,
     pub annotations: Vec<Annotation>,
+    /// Arguments the actions list binds to the action's directional parameters, in their
+    /// order (`actions = { set(hdr.f); }`): passed whenever the table runs the action.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

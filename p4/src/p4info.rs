@@ -1223,6 +1223,7 @@ mod tests {
             action: name.into(),
             scope,
             annotations: vec![],
+            args: vec![],
         }
     }
 

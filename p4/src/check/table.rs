@@ -165,6 +165,7 @@ impl<'a> Checker<'a, '_> {
                         }
                         // The actions list binds exactly the action's directional parameters;
                         // its directionless ones are action data (P4-16 14.2.1.2).
+                        let mut bound = Vec::new();
                         if let Some(sig) = self.signatures.get(&q).cloned() {
                             let directional: Vec<_> =
                                 sig.params.iter().filter(|p| p.2.is_some()).collect();
@@ -183,7 +184,7 @@ impl<'a> Checker<'a, '_> {
                             }
                             for (arg, p) in args.iter().zip(&directional) {
                                 let x = self.expr(&arg.value, Some(&p.1));
-                                self.coerce(x, &p.1, arg.value.span);
+                                bound.push(self.coerce(x, &p.1, arg.value.span).e);
                             }
                             self.table_bindings.insert(
                                 q.clone(),
@@ -204,6 +205,7 @@ impl<'a> Checker<'a, '_> {
                             action: q,
                             scope,
                             annotations: ir_annotations(&a.annotations),
+                            args: bound,
                         });
                     }
                 }
