@@ -562,17 +562,28 @@ impl Exec<'_> {
         for &(s, n) in &a.locals {
             zero(&mut self.pk.phv, s, n);
         }
-        let p = self.p;
-        let bound = p.tables[t]
-            .bound
-            .iter()
-            .find(|(i, _)| *i == action)
-            .map(|(_, args)| args.as_slice());
-        if let Some(args) = bound {
-            self.copy_in(args);
+        let bound = self.p.tables.get(t).is_some_and(|ct| !ct.bound.is_empty());
+        if bound {
+            self.bound_args(t, action, true);
         }
         let _ = self.run(&a.body);
-        if let Some(args) = bound {
+        if bound {
+            self.bound_args(t, action, false);
+        }
+    }
+
+    /// Copies in (`entry`) or out the arguments table `t`'s actions list binds to `action`'s
+    /// directional parameters. Out of line: few tables bind any.
+    #[cold]
+    #[inline(never)]
+    fn bound_args(&mut self, t: usize, action: u32, entry: bool) {
+        let p = self.p;
+        let Some((_, args)) = p.tables[t].bound.iter().find(|(i, _)| *i == action) else {
+            return;
+        };
+        if entry {
+            self.copy_in(args);
+        } else {
             self.copy_out(args);
         }
     }
