@@ -68,9 +68,13 @@ fn parse_hex_data(words: &[&str], allow_wild: bool) -> Result<(Vec<Option<u8>>, 
             }
         }
     }
-    // An expectation may end mid-byte (p4c's runner compares nibbles); a packet may not.
+    // An expectation may end mid-byte (p4c's runner compares nibbles). A packet's lone last
+    // nibble is a whole byte of that value, as p4c's runner reads it (`20 0` is 0x20 0x00,
+    // `20 a` is 0x20 0x0a).
     if !allow_wild && nibbles.len() % 2 != 0 {
-        return Err("packet data has an odd number of hex digits".into());
+        let last = nibbles.pop().flatten();
+        nibbles.push(Some(0));
+        nibbles.push(last);
     }
     Ok((nibbles, exact))
 }
@@ -776,7 +780,7 @@ mod tests {
     }
 
     #[test]
-    fn expectations_may_end_mid_byte_packets_may_not() {
+    fn expectations_may_end_mid_byte_a_lone_packet_nibble_is_a_byte() {
         let (nibbles, exact_len) = parse_hex_data(&["0b", "**", "1"], true).unwrap();
         let e = Expect {
             nibbles,
@@ -786,6 +790,7 @@ mod tests {
         assert!(compare(&e, &[0x0b, 0xff, 0x1f]).is_none());
         assert!(compare(&e, &[0x0b, 0xff, 0x2f]).is_some());
         assert!(compare(&e, &[0x0b, 0xff]).is_some());
-        assert!(parse_hex_data(&["0b1"], false).is_err());
+        let (p, _) = parse_hex_data(&["0b", "a"], false).unwrap();
+        assert_eq!(p, [0, 0xb, 0, 0xa].map(Some));
     }
 }
