@@ -848,6 +848,30 @@ impl<'p> Compiler<'p> {
     }
 
     /// The location of an l-value (or any storage-backed expression) and its type.
+    /// P4 evaluates an assignment's left side before its right side (P4-16 8.16): a stack
+    /// index whose right side calls something (that may change the index's operands) is
+    /// computed into a scratch slot first. Returns the statements to run first and the
+    /// location to store to.
+    fn index_first(&mut self, dst: Loc, rhs: &ir::Expr) -> (Vec<S>, Loc) {
+        let Loc::Dyn(d) = dst else {
+            return (Vec::new(), dst);
+        };
+        let StackIndex::Expr(index) = &d.index else {
+            return (Vec::new(), Loc::Dyn(d));
+        };
+        if matches!(index, E::Const(_)) || !has_call(rhs) {
+            return (Vec::new(), Loc::Dyn(d));
+        }
+        let tmp = self.next;
+        self.next += 1;
+        let pre = vec![S::Set(Loc::Slot(tmp), index.clone())];
+        let fixed = Loc::Dyn(Box::new(DynLoc {
+            index: StackIndex::Expr(E::Load(Loc::Slot(tmp))),
+            ..*d
+        }));
+        (pre, fixed)
+    }
+
     fn loc(&mut self, e: &ir::Expr) -> R<(Loc, Ty)> {
         match &e.kind {
             K::Var { name } => {
@@ -1521,7 +1545,7 @@ impl<'p> Compiler<'p> {
                     if matches!(a.kind, K::DontCare) {
                         continue;
                     }
-                    if let K::Slice { base, hi, lo } = &a.kind {
+                    if let Some((base, hi, lo)) = slice_of(a) {
                         // `f(x[hi:lo])`: the slice's bits in, and back out into `x`.
                         let (src, t) = self.loc(base)?;
                         if scalar_width(&self.l, &t) > 128 {
@@ -1531,7 +1555,7 @@ impl<'p> Compiler<'p> {
                         }
                         out.push(Arg::Slice {
                             src,
-                            lo: *lo,
+                            lo,
                             mask: mask(hi - lo + 1),
                             dst: *slot,
                             copy_in: p.direction == ir::Direction::InOut,
@@ -1564,31 +1588,37 @@ impl<'p> Compiler<'p> {
     fn stmt(&mut self, s: &ir::Stmt) -> R<S> {
         Ok(match s {
             ir::Stmt::Assign { lhs, rhs } if matches!(lhs.kind, K::Slice { .. }) => {
-                let K::Slice { base, hi, lo } = &lhs.kind else {
+                let Some((base, hi, lo)) = slice_of(lhs) else {
                     return unsupported("slice");
                 };
                 let (dst, t) = self.loc(base)?;
                 if scalar_width(&self.l, &t) > 128 {
                     return unsupported("assignment to a slice of a value wider than 128 bits");
                 }
-                S::SetSlice(dst, *lo, mask(hi - lo + 1), self.expr(rhs)?)
+                let (pre, dst) = self.index_first(dst, rhs);
+                with_pre(
+                    pre,
+                    S::SetSlice(dst, lo, mask(hi - lo + 1), self.expr(rhs)?),
+                )
             }
             ir::Stmt::Assign { lhs, rhs } => {
                 let (dst, t) = self.loc(lhs)?;
-                if is_scalar(&self.l, &t) {
+                let (pre, dst) = self.index_first(dst, rhs);
+                let assign = if is_scalar(&self.l, &t) {
                     let w = scalar_width(&self.l, &t);
                     if w > 128 {
                         // Wide values: a plain copy, or the arbitrary-precision path.
-                        if let Ok((src, _)) = self.loc(rhs) {
-                            return Ok(S::Copy {
+                        match self.loc(rhs) {
+                            Ok((src, _)) => S::Copy {
                                 dst,
                                 src,
                                 n: scalar_slots(w),
-                            });
+                            },
+                            Err(_) => S::SetWide(dst, self.wexpr(rhs)?, scalar_slots(w)),
                         }
-                        return Ok(S::SetWide(dst, self.wexpr(rhs)?, scalar_slots(w)));
+                    } else {
+                        S::Set(dst, self.expr(rhs)?)
                     }
-                    S::Set(dst, self.expr(rhs)?)
                 } else if let Ty::Varbit { max } = t {
                     let (src, _) = self.loc(rhs)?;
                     S::Copy {
@@ -1598,7 +1628,8 @@ impl<'p> Compiler<'p> {
                     }
                 } else {
                     S::Block(self.assign_composite(dst, &t, rhs)?)
-                }
+                };
+                with_pre(pre, assign)
             }
             ir::Stmt::Call(c) => self.call_stmt(c)?,
             ir::Stmt::If { cond, then, els } => {
@@ -2360,4 +2391,32 @@ fn expr_kind_name(k: &K) -> &'static str {
         K::ActionRun { .. } => "a table's action_run",
         K::DontCare => "`_`",
     }
+}
+
+/// A bit slice used as a location, nested slices folded (`x[7:4][1:0]` is `x[5:4]`): the
+/// sliced expression and the bounds within it.
+fn slice_of(e: &ir::Expr) -> Option<(&ir::Expr, u32, u32)> {
+    let K::Slice { base, hi, lo } = &e.kind else {
+        return None;
+    };
+    match slice_of(base) {
+        Some((b, _, outer_lo)) => Some((b, outer_lo + hi, outer_lo + lo)),
+        None => Some((base, *hi, *lo)),
+    }
+}
+
+/// Whether evaluating `e` calls anything (a function, a method, a table).
+fn has_call(e: &ir::Expr) -> bool {
+    let mut found = false;
+    ir::walk_calls_in_expr(e, &mut |_| found = true);
+    found
+}
+
+/// `s` after `pre`, as one statement.
+fn with_pre(mut pre: Vec<S>, s: S) -> S {
+    if pre.is_empty() {
+        return s;
+    }
+    pre.push(s);
+    S::Block(pre)
 }
