@@ -2137,6 +2137,9 @@ impl<'p> Compiler<'p> {
                 ir::CtorArg::Int { value, .. } => const_bits(value, w),
                 ir::CtorArg::Bool { value } => u128::from(*value),
                 ir::CtorArg::Enum { member, .. } => self.enum_value(&p.ty, member),
+                // A parser or control instance: instantiation already made the block apply
+                // it directly; no value to pass.
+                ir::CtorArg::Instance { .. } if p.ty == Ty::Void => continue,
                 _ => return unsupported(format!("constructor argument of {inst} for {}", p.name)),
             };
             out.push((slot, v));

@@ -14,6 +14,11 @@ use serde::{Deserialize, Serialize};
 
 pub const IR_VERSION: u32 = 2;
 
+/// `ApplyBlock` names starting with this refer to a constructor parameter of the enclosing
+/// parser or control whose type is a parser or control type (`control B()(T t) { apply {
+/// t.apply(); } }` gives `$ctor.t`). Instantiation replaces them with the instance passed.
+pub const CTOR_BLOCK_PREFIX: &str = "$ctor.";
+
 /// P4Runtime entity-type prefixes (top byte of an id), as in p4info.proto's `P4Ids.Prefix`.
 pub mod id_prefix {
     pub const ACTION: u8 = 0x01;

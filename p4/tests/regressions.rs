@@ -376,3 +376,32 @@ fn package_block_may_declare_in_where_inout_is_expected() {
         "is out, but",
     );
 }
+
+#[test]
+fn control_instances_as_constructor_arguments() {
+    let decls = "control Step(inout bit<8> x);\n\
+                 control Inc(inout bit<8> x) { apply { x = x + 1; } }\n\
+                 control Other(in bit<8> x) { apply { } }\n\
+                 control Twice(inout bit<8> x)(Step s) { apply { s.apply(x); s.apply(x); } }";
+    accepts(&ctl(decls, "Inc() i;\nTwice(i) t;\napply { t.apply(r); }"));
+    // A control whose parameters differ (here a direction) is not a `Step`.
+    rejects(
+        &ctl(decls, "Other() o;\nTwice(o) t;\napply { t.apply(r); }"),
+        "type mismatch",
+    );
+}
+
+#[test]
+fn direct_type_invocation() {
+    let decls = "control Inc(inout bit<8> x) { apply { x = x + 1; } }\n\
+                 control K(inout bit<8> x)(bit<8> k) { apply { x = x + k; } }";
+    accepts(&ctl(decls, "apply { Inc.apply(r); Inc.apply(r); }"));
+    rejects(
+        &ctl(decls, "apply { K.apply(r); }"),
+        "has constructor parameters",
+    );
+    rejects(
+        &ctl(decls, "action a() { Inc.apply(r); }\napply { a(); }"),
+        "only be applied inside a parser or control",
+    );
+}

@@ -529,6 +529,9 @@ impl<'a> Checker<'a, '_> {
                 .collect(),
         );
         let saved = self.begin_block();
+        if let Some(b) = self.block.as_mut() {
+            b.owner = name.clone();
+        }
         let saved_tables = std::mem::take(&mut self.table_actions);
         self.push_scope();
         let params = self.params(&c.sig.params, false);
@@ -642,6 +645,7 @@ impl<'a> Checker<'a, '_> {
         let saved = self.begin_block();
         if let Some(b) = self.block.as_mut() {
             b.in_parser = true;
+            b.owner = p.sig.name.name.clone();
         }
         self.push_scope();
         let params = self.params(&p.sig.params, false);

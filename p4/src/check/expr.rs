@@ -171,6 +171,115 @@ impl<'a> Checker<'a, '_> {
 
     /// Gives an untyped integer the type `target` and checks that `x` fits where `target` is
     /// expected.
+    /// Whether the parser or control declared as `block` has the type declared (without a
+    /// body) as `ty`: the same kind, and parameters of the same directions and types.
+    fn block_implements(&mut self, block: &str, ty: &str) -> bool {
+        let Some(Sym::BlockType(want_kind, want)) = self.lookup(ty).map(|e| e.sym.clone()) else {
+            return false;
+        };
+        let Some((got_kind, got, _)) = self.blocks.get(block).cloned() else {
+            return false;
+        };
+        if want_kind != got_kind
+            || !want.type_params.is_empty()
+            || !got.type_params.is_empty()
+            || want.params.len() != got.params.len()
+        {
+            return false;
+        }
+        want.params.iter().zip(&got.params).all(|(w, g)| {
+            w.direction == g.direction && {
+                let (wt, gt) = (self.resolve_type(&w.ty), self.resolve_type(&g.ty));
+                wt == gt
+            }
+        })
+    }
+
+    /// `inst.apply(args)` for an instance of parser or control `bname` (a type with a body,
+    /// or one declared without: a constructor parameter).
+    fn apply_block_call(
+        &mut self,
+        bname: &str,
+        inst: String,
+        args: &[ast::Arg],
+        span: Span,
+    ) -> Typed {
+        let sig = match self.blocks.get(bname) {
+            Some((_, sig, _)) => *sig,
+            None => match self.lookup(bname).map(|e| e.sym.clone()) {
+                Some(Sym::BlockType(_, sig)) => sig,
+                _ => return unknown(),
+            },
+        };
+        let sigp = super::Signature {
+            params: sig
+                .params
+                .iter()
+                .map(|p| {
+                    let t = self.resolve_type(&p.ty);
+                    (p.name.name.clone(), t, p.direction, p.default.is_some())
+                })
+                .collect(),
+            ret: T::Void,
+        };
+        let args_ir = self.call_sig(bname, Some(&sigp), args, span);
+        mk(
+            T::Void,
+            K::Call(Box::new(ir::Call {
+                target: ir::CallTarget::ApplyBlock { name: inst },
+                receiver: None,
+                type_args: vec![],
+                args: args_ir,
+            })),
+        )
+    }
+
+    /// `T.apply(args)` on a parser or control type (direct type invocation, P4-16 15.1): an
+    /// instance of `T` of its own for this call, declared in the enclosing block and named
+    /// after the type (`T`, then `T_1`, ... for further invocations in the same block).
+    fn direct_apply(&mut self, bname: &str, args: &[ast::Arg], span: Span) -> Typed {
+        let Some((_, _, ctor)) = self.blocks.get(bname).cloned() else {
+            self.err(span, format!("'{bname}' has no body and cannot be applied"));
+            return unknown();
+        };
+        if ctor.is_some_and(|c| !c.is_empty()) {
+            self.err(
+                span,
+                format!("'{bname}' has constructor parameters: instantiate it to apply it"),
+            );
+            return unknown();
+        }
+        let Some(owner) = self
+            .block
+            .as_ref()
+            .filter(|b| !b.owner.is_empty() && !b.in_action && !b.in_function)
+            .map(|b| b.owner.clone())
+        else {
+            self.err(
+                span,
+                format!("'{bname}' can only be applied inside a parser or control"),
+            );
+            return unknown();
+        };
+        let n = self.block.as_mut().map_or(0, |b| {
+            let c = b.direct.entry(bname.to_string()).or_insert(0);
+            *c += 1;
+            *c - 1
+        });
+        let local = if n == 0 {
+            bname.to_string()
+        } else {
+            format!("{bname}_{n}")
+        };
+        let name = format!("{owner}.{local}");
+        self.ir.sub_instances.push(ir::SubInstance {
+            args: Vec::new(),
+            name: name.clone(),
+            block: bname.to_string(),
+        });
+        self.apply_block_call(bname, name, args, span)
+    }
+
     pub(crate) fn coerce(&mut self, x: Typed, target: &T, span: Span) -> Typed {
         if target.is_unknown() || x.t.is_unknown() {
             return x;
@@ -198,6 +307,13 @@ impl<'a> Checker<'a, '_> {
         if matches!(target, T::Bits { .. }) && self.ser_enum(&x.t).is_some() {
             let x = self.enum_to_underlying(x);
             return self.coerce(x, target, span);
+        }
+        if let (T::Block(want), T::Block(got)) = (target, &x.t) {
+            if want != got && self.block_implements(got, want) {
+                // A control or parser instance where its type is expected (a constructor
+                // argument): the instance itself is passed.
+                return x;
+            }
         }
         if let (T::Tuple(_), T::Named(_)) = (&x.t, target) {
             if self.assignable(target, &x.t) {
@@ -2037,34 +2153,18 @@ impl<'a> Checker<'a, '_> {
                     );
                     return unknown();
                 }
-                let Some((_, sig, _)) = self.blocks.get(&bname).cloned() else {
-                    return unknown();
-                };
-                let sigp = super::Signature {
-                    params: sig
-                        .params
-                        .iter()
-                        .map(|p| {
-                            let t = self.resolve_type(&p.ty);
-                            (p.name.name.clone(), t, p.direction, p.default.is_some())
-                        })
-                        .collect(),
-                    ret: T::Void,
-                };
-                let args_ir = self.call_sig(&bname, Some(&sigp), args, span);
                 let inst = match &b.e.kind {
                     K::Instance { name } => name.clone(),
+                    K::Var { name } => format!("{}{name}", ir::CTOR_BLOCK_PREFIX),
                     _ => bname.clone(),
                 };
-                mk(
-                    T::Void,
-                    K::Call(Box::new(ir::Call {
-                        target: ir::CallTarget::ApplyBlock { name: inst },
-                        receiver: None,
-                        type_args: vec![],
-                        args: args_ir,
-                    })),
-                )
+                self.apply_block_call(&bname, inst, args, span)
+            }
+            T::TypeName(inner) if m == "apply" && matches!(*inner, T::Block(_)) => {
+                let T::Block(bname) = *inner else {
+                    return unknown();
+                };
+                self.direct_apply(&bname, args, span)
             }
             T::TypeName(inner) => match m {
                 "minSizeInBits" | "minSizeInBytes" | "maxSizeInBits" | "maxSizeInBytes" => {

@@ -49,13 +49,15 @@ pub(crate) fn instantiate(p: &mut Program) {
             break;
         }
         copied_types.insert(si.block.clone());
-        copy_block(p, &si.block, &path, &mut ids);
+        copy_block(p, &si.block, &path, &si.args, &mut ids);
         made.push(ir::SubInstance {
             name: path.clone(),
             block: path.clone(),
             args: si.args.clone(),
         });
-        // Nested instances of this block type get copied under this path.
+        // Nested instances of this block type get copied under this path; instances passed
+        // to their constructors are named under it too.
+        let rn = renamer(&si.block, &path);
         for inner in originals
             .iter()
             .filter(|x| owner(x).as_deref() == Some(si.block.as_str()))
@@ -64,7 +66,15 @@ pub(crate) fn instantiate(p: &mut Program) {
                 .name
                 .rsplit_once('.')
                 .map_or(inner.name.as_str(), |(_, l)| l);
-            work.push((inner.clone(), format!("{path}.{local}")));
+            let mut inner = inner.clone();
+            for a in &mut inner.args {
+                if let ir::CtorArg::Instance { name } = a {
+                    if let Some(n) = rn(name) {
+                        *name = n;
+                    }
+                }
+            }
+            work.push((inner, format!("{path}.{local}")));
         }
     }
     // Drop the type-level originals that are not package blocks.
@@ -90,12 +100,74 @@ pub(crate) fn instantiate(p: &mut Program) {
         .into_iter()
         .partition(|c| is_copy(&c.name));
     copies.sort_by_key(|c| std::cmp::Reverse(depth(&c.name)));
+    let copies = applied_first(copies, |c| applied_blocks(&c.body), |c| c.name.clone());
     p.controls = copies.into_iter().chain(rest).collect();
     let (mut copies, rest): (Vec<ir::Parser>, Vec<ir::Parser>) = std::mem::take(&mut p.parsers)
         .into_iter()
         .partition(|c| is_copy(&c.name));
     copies.sort_by_key(|c| std::cmp::Reverse(depth(&c.name)));
+    let copies = applied_first(
+        copies,
+        |x| {
+            let mut v = applied_blocks(&x.init);
+            for st in &x.states {
+                v.extend(applied_blocks(&st.stmts));
+            }
+            v
+        },
+        |x| x.name.clone(),
+    );
     p.parsers = copies.into_iter().chain(rest).collect();
+}
+
+/// The blocks `ss` applies.
+fn applied_blocks(ss: &[Stmt]) -> Vec<String> {
+    let mut out = Vec::new();
+    ir::walk_calls_in_stmts(ss, &mut |c| {
+        if let CallTarget::ApplyBlock { name } = &c.target {
+            out.push(name.clone());
+        }
+    });
+    out
+}
+
+/// `blocks` reordered so that every block comes after the blocks it applies (an instance
+/// passed to a constructor can be applied by a sibling declared before it), otherwise in
+/// their order. Cycles (which the checker does not allow) keep their order.
+fn applied_first<B>(
+    blocks: Vec<B>,
+    applies: impl Fn(&B) -> Vec<String>,
+    name: impl Fn(&B) -> String,
+) -> Vec<B> {
+    let names: Vec<String> = blocks.iter().map(&name).collect();
+    let deps: Vec<Vec<usize>> = blocks
+        .iter()
+        .map(|b| {
+            applies(b)
+                .iter()
+                .filter_map(|n| names.iter().position(|x| x == n))
+                .collect()
+        })
+        .collect();
+    // 0: not visited, 1: in progress, 2: placed.
+    let mut state = vec![0u8; blocks.len()];
+    let mut order = Vec::with_capacity(blocks.len());
+    fn visit(i: usize, deps: &[Vec<usize>], state: &mut [u8], order: &mut Vec<usize>) {
+        if state[i] != 0 {
+            return;
+        }
+        state[i] = 1;
+        for &d in &deps[i] {
+            visit(d, deps, state, order);
+        }
+        state[i] = 2;
+        order.push(i);
+    }
+    for i in 0..blocks.len() {
+        visit(i, &deps, &mut state, &mut order);
+    }
+    let mut slots: Vec<Option<B>> = blocks.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 fn renamer<'a>(block: &'a str, path: &'a str) -> impl Fn(&str) -> Option<String> + 'a {
@@ -115,16 +187,48 @@ fn fresh_id(ids: &mut HashSet<u32>, prefix: u8, name: &str) -> u32 {
     id
 }
 
-fn copy_block(p: &mut Program, block: &str, path: &str, ids: &mut HashSet<u32>) {
+/// `rn`, and the constructor parameters of parser or control type (`$ctor.t`, see
+/// [`ir::CTOR_BLOCK_PREFIX`]) resolved to the instances passed in `args`.
+fn with_ctor_blocks<'a>(
+    rn: impl Fn(&str) -> Option<String> + 'a,
+    params: &[ir::Param],
+    args: &[ir::CtorArg],
+) -> impl Fn(&str) -> Option<String> + 'a {
+    let blocks: Vec<(String, String)> = params
+        .iter()
+        .zip(args)
+        .filter_map(|(p, a)| match a {
+            ir::CtorArg::Instance { name } => Some((p.name.clone(), name.clone())),
+            _ => None,
+        })
+        .collect();
+    move |name: &str| match name.strip_prefix(ir::CTOR_BLOCK_PREFIX) {
+        Some(param) => blocks
+            .iter()
+            .find(|(p, _)| p == param)
+            .map(|(_, inst)| inst.clone()),
+        None => rn(name),
+    }
+}
+
+fn copy_block(
+    p: &mut Program,
+    block: &str,
+    path: &str,
+    args: &[ir::CtorArg],
+    ids: &mut HashSet<u32>,
+) {
     let rn = renamer(block, path);
     if let Some(c) = p.controls.iter().find(|c| c.name == block).cloned() {
         let mut c = c;
         c.name = path.to_string();
+        let rn = with_ctor_blocks(&rn, &c.ctor_params, args);
         rename_stmts(&mut c.body, &rn);
         p.controls.push(c);
     } else if let Some(x) = p.parsers.iter().find(|c| c.name == block).cloned() {
         let mut x = x;
         x.name = path.to_string();
+        let rn = with_ctor_blocks(&rn, &x.ctor_params, args);
         rename_stmts(&mut x.init, &rn);
         for s in &mut x.states {
             rename_stmts(&mut s.stmts, &rn);
@@ -176,6 +280,9 @@ fn copy_block(p: &mut Program, block: &str, path: &str, ids: &mut HashSet<u32>) 
         for a in &mut t.actions {
             if let Some(n) = rn(&a.action) {
                 a.action = n;
+            }
+            for e in &mut a.args {
+                rename_expr(e, &rn);
             }
         }
         let calls = t

@@ -92,6 +92,10 @@ pub(crate) struct BlockCtx {
     pub in_action: bool,
     pub in_parser: bool,
     pub in_function: bool,
+    /// The parser or control whose body this is (empty in functions and actions).
+    pub owner: String,
+    /// Direct invocations (`T.apply()`) so far, by type: they name their instances.
+    pub direct: HashMap<String, u32>,
 }
 
 pub(crate) struct Checker<'a, 'd> {
