@@ -954,7 +954,7 @@ impl Exec<'_> {
             })
             .sum();
         let vb = varbit_bits.unwrap_or(0) as usize;
-        if vb % 8 != 0 {
+        if !vb.is_multiple_of(8) {
             // As BMv2: a varbit length that is not whole bytes is refused before anything
             // is read.
             self.pk.parser_error = self.p.error_code(ERR_PARSER_INVALID_ARGUMENT);
