@@ -325,7 +325,7 @@ impl Pipeline {
     /// Processes one packet that arrived on `port` at time `now` (ns); output packets are
     /// appended to `out`.
     pub fn process(&mut self, data: &[u8], port: u32, now: u64, out: &mut Outputs) {
-        self.passes.clear();
+        self.clear_passes();
         // The first pass needs no queue entry: the packet is copied into the parser's buffer,
         // whose capacity is reused from packet to packet.
         let mut buf = std::mem::take(&mut self.pk.data);
@@ -336,7 +336,19 @@ impl Pipeline {
     }
 
     /// Runs the resubmitted and recirculated passes a packet's first pass queued.
+    /// Empties the pass queue (a call, not inlined, even on an empty `VecDeque`: checked
+    /// first, as almost every packet has no further pass).
+    #[inline]
+    fn clear_passes(&mut self) {
+        if !self.passes.is_empty() {
+            self.passes.clear();
+        }
+    }
+
     fn drain_passes(&mut self, now: u64, out: &mut Outputs) {
+        if self.passes.is_empty() {
+            return;
+        }
         let mut n = 1;
         while let Some(pass) = self.passes.pop_front() {
             n += 1;
@@ -392,7 +404,7 @@ impl Pipeline {
         if !worth {
             for i in 0..n {
                 out.set_origin(i as u32);
-                self.passes.clear();
+                self.clear_passes();
                 let port = self.staged[i].1;
                 // The staged buffer becomes the parser's; the parser's old one is staged next.
                 // (One move each way: a swap followed by a take reloads just-stored fields and
@@ -425,7 +437,7 @@ impl Pipeline {
             for i in 0..len {
                 out.set_origin((first + i) as u32);
                 let port = self.staged[first + i].1;
-                self.passes.clear();
+                self.clear_passes();
                 self.end_pass(Some(i), port, now, out);
                 // Resubmitted and recirculated passes use `self.pk`.
                 self.drain_passes(now, out);
