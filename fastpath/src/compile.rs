@@ -1995,52 +1995,50 @@ impl<'p> Compiler<'p> {
                     _ => None,
                 };
                 if let Some((base, _, member_name)) = next_target.filter(|t| t.1 == "next") {
-                    {
-                        let (l, t) = self.loc(base)?;
-                        let (Ty::Stack { elem, size }, Loc::Slot(b)) = (t, l) else {
-                            return unsupported("extract into a dynamic stack");
-                        };
-                        let elem_ty = Ty::Named { id: elem };
-                        let stride = self.l.slots(&elem_ty);
-                        let (member, et, siblings) = match member_name {
-                            None => (0, elem_ty, Vec::new()),
-                            Some(name) => {
-                                let (off, mt) = self
-                                    .l
-                                    .field(&elem_ty, name)
-                                    .ok_or_else(|| CompileError::Ir(format!("no member {name}")))?;
-                                let siblings = self
-                                    .l
-                                    .fields(&elem_ty)
-                                    .into_iter()
-                                    .map(|(o, _)| o)
-                                    .filter(|&o| o != off)
-                                    .collect();
-                                (off, mt, siblings)
-                            }
-                        };
-                        if !self.l.is_header(&et) {
-                            return unsupported("extract into something other than a header");
+                    let (l, t) = self.loc(base)?;
+                    let (Ty::Stack { elem, size }, Loc::Slot(b)) = (t, l) else {
+                        return unsupported("extract into a dynamic stack");
+                    };
+                    let elem_ty = Ty::Named { id: elem };
+                    let stride = self.l.slots(&elem_ty);
+                    let (member, et, siblings) = match member_name {
+                        None => (0, elem_ty, Vec::new()),
+                        Some(name) => {
+                            let (off, mt) = self
+                                .l
+                                .field(&elem_ty, name)
+                                .ok_or_else(|| CompileError::Ir(format!("no member {name}")))?;
+                            let siblings = self
+                                .l
+                                .fields(&elem_ty)
+                                .into_iter()
+                                .map(|(o, _)| o)
+                                .filter(|&o| o != off)
+                                .collect();
+                            (off, mt, siblings)
                         }
-                        let h = self.emit_header(Loc::Slot(0), &et);
-                        let fields = h
-                            .fields
-                            .into_iter()
-                            .map(|(l, w, k)| match l {
-                                Loc::Slot(o) => (o, w, k),
-                                Loc::Dyn(_) => (0, w, k),
-                            })
-                            .collect();
-                        return ext(Ext::ExtractStackNext {
-                            base: b,
-                            stride,
-                            size,
-                            member,
-                            siblings,
-                            fields,
-                            varbit_bits,
-                        });
+                    };
+                    if !self.l.is_header(&et) {
+                        return unsupported("extract into something other than a header");
                     }
+                    let h = self.emit_header(Loc::Slot(0), &et);
+                    let fields = h
+                        .fields
+                        .into_iter()
+                        .map(|(l, w, k)| match l {
+                            Loc::Slot(o) => (o, w, k),
+                            Loc::Dyn(_) => (0, w, k),
+                        })
+                        .collect();
+                    return ext(Ext::ExtractStackNext {
+                        base: b,
+                        stride,
+                        size,
+                        member,
+                        siblings,
+                        fields,
+                        varbit_bits,
+                    });
                 }
                 let (l, t) = match (&target.kind, call.type_args.first()) {
                     // `pkt.extract<H>(_)`: skips an `H`, extracted into a scratch header.
