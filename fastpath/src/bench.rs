@@ -63,6 +63,8 @@ pub struct BenchArgs {
 #[derive(Debug, Clone)]
 pub struct BenchReport {
     pub program: String,
+    /// `compiled` (generated code, see [`crate::codegen`]) or `interpreter`.
+    pub tier: &'static str,
     pub packets: u64,
     pub seconds: f64,
     pub mpps: f64,
@@ -77,7 +79,7 @@ pub struct BenchReport {
 
 impl fmt::Display for BenchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "program        {}", self.program)?;
+        writeln!(f, "program        {} ({})", self.program, self.tier)?;
         writeln!(
             f,
             "packets        {} in {:.2} s ({} forwarded)",
@@ -423,6 +425,9 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
     let mut others = Vec::with_capacity(cores - 1);
     for _ in 1..cores {
         let mut p = Pipeline::new((*pipe.prog).clone())?;
+        if pipe.prog.gen.is_none() {
+            p = Pipeline::interpreted((*pipe.prog).clone())?;
+        }
         prepare(&mut p, args)?;
         others.push(p);
     }
@@ -479,6 +484,11 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
         .collect();
     Ok(BenchReport {
         program: args.program.display().to_string(),
+        tier: if pipe.prog.gen.is_some() {
+            "compiled"
+        } else {
+            "interpreter"
+        },
         packets,
         seconds: secs,
         mpps: per_core.iter().sum(),

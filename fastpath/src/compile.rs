@@ -303,6 +303,8 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
         field_lists: c.field_lists,
         meta_base: c.meta_base,
         error_codes: prog.errors.clone(),
+        gen: None,
+        gen_fb: Default::default(),
     })
 }
 

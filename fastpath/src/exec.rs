@@ -490,6 +490,22 @@ impl Exec<'_> {
         let kb: &[u8] = if ct.key_on_stack { &small[..n] } else { &key };
         let found = self.st.tables.get(t).and_then(|rt| rt.table.lookup(kb));
         self.st.scratch = key;
+        let Some((hit, action, data)) = self.table_found(t, found) else {
+            return (false, u32::MAX);
+        };
+        self.run_action_from_table(t, action, data);
+        (hit, action)
+    }
+
+    /// The bookkeeping of a lookup of table `t` that found `found`: hit and miss counts, the
+    /// entry's hit time, direct counter and meter. Returns (hit, action, its data), or `None`
+    /// on a miss without a default action.
+    pub fn table_found(
+        &mut self,
+        t: usize,
+        found: Option<exo_tables::EntryHandle>,
+    ) -> Option<(bool, u32, DataRef)> {
+        let ct = &self.p.tables[t];
         let (hit, action, data) = match found {
             Some(h) => {
                 let now = self.pk.now;
@@ -514,7 +530,7 @@ impl Exec<'_> {
                 rt.misses += 1;
                 match &rt.default {
                     Some((a, _)) => (false, *a, DataRef::Default),
-                    None => return (false, u32::MAX),
+                    None => return None,
                 }
             }
         };
@@ -535,21 +551,16 @@ impl Exec<'_> {
         } else {
             self.last_direct_colour = externs::GREEN;
         }
-        self.run_action_from_table(t, action, data);
-        (hit, action)
+        Some((hit, action, data))
     }
 
-    fn run_action_from_table(&mut self, t: usize, action: u32, data: DataRef) {
+    pub fn run_action_from_table(&mut self, t: usize, action: u32, data: DataRef) {
         let Some(a) = self.p.actions.get(action as usize) else {
             return;
         };
         // Decode action data into the parameter slots.
         {
-            let rt = &self.st.tables[t];
-            let bytes: &[u8] = match data {
-                DataRef::Entry(h) => rt.table.data(h),
-                DataRef::Default => rt.default.as_ref().map_or(&[][..], |(_, d)| d.as_slice()),
-            };
+            let bytes = action_data(self.st, t, data);
             let mut off = 0usize;
             for &(slot, w) in &a.data_params {
                 let v = read_bits(bytes, off * 8, (w.div_ceil(8) * 8).min(128)) & mask(w);
@@ -576,7 +587,7 @@ impl Exec<'_> {
     /// directional parameters. Out of line: few tables bind any.
     #[cold]
     #[inline(never)]
-    fn bound_args(&mut self, t: usize, action: u32, entry: bool) {
+    pub fn bound_args(&mut self, t: usize, action: u32, entry: bool) {
         let p = self.p;
         let Some((_, args)) = p.tables[t].bound.iter().find(|(i, _)| *i == action) else {
             return;
@@ -608,10 +619,23 @@ impl Exec<'_> {
 
     /// Runs a control block's body: `exit` ends it (and only it).
     pub fn run_block(&mut self, ss: &[S]) -> Flow {
+        self.block_begin();
+        let f = self.run(ss);
+        self.block_end();
+        f
+    }
+
+    /// What [`Exec::run_block`] does before a control block's body.
+    #[inline]
+    pub fn block_begin(&mut self) {
         self.pk.exit = false;
         self.pk.loop_budget = MAX_LOOP_ITERATIONS;
         self.pk.runaway = false;
-        let f = self.run(ss);
+    }
+
+    /// What [`Exec::run_block`] does after a control block's body.
+    #[inline]
+    pub fn block_end(&mut self) {
         self.pk.exit = false;
         if self.pk.runaway {
             // Marked here, once the copy-outs of the blocks the loop ran in are done.
@@ -622,10 +646,9 @@ impl Exec<'_> {
                 }
             }
         }
-        f
     }
 
-    fn copy_in(&mut self, args: &[Arg]) {
+    pub fn copy_in(&mut self, args: &[Arg]) {
         for a in args {
             match a {
                 Arg::In { e, dst } => {
@@ -671,7 +694,7 @@ impl Exec<'_> {
         }
     }
 
-    fn copy_out(&mut self, args: &[Arg]) {
+    pub fn copy_out(&mut self, args: &[Arg]) {
         for a in args {
             match a {
                 Arg::InOut {
@@ -1473,7 +1496,7 @@ impl Exec<'_> {
 /// Whether select value `v` is in keyset `k`. Compares 64-bit halves: a 128-bit compare
 /// would load the freshly stored value as one vector and stall on store forwarding.
 #[inline(always)]
-fn keyset_matches(k: &Keyset, v: u128, value_sets: &[Vec<(u128, u128)>]) -> bool {
+pub fn keyset_matches(k: &Keyset, v: u128, value_sets: &[Vec<(u128, u128)>]) -> bool {
     #[inline(always)]
     fn eq(a: u128, b: u128) -> bool {
         (a as u64 == b as u64) & ((a >> 64) as u64 == (b >> 64) as u64)
@@ -1500,14 +1523,25 @@ fn low_u128(v: &BigUint) -> u128 {
 /// The v1model port that means "drop".
 pub const DROP_PORT: u128 = 511;
 
-#[derive(Clone, Copy)]
-enum DataRef {
+/// The action data bytes `data` refers to in table `t` (empty when there are none).
+#[inline]
+pub fn action_data(st: &State, t: usize, data: DataRef) -> &[u8] {
+    let rt = &st.tables[t];
+    match data {
+        DataRef::Entry(h) => rt.table.data(h),
+        DataRef::Default => rt.default.as_ref().map_or(&[][..], |(_, d)| d.as_slice()),
+    }
+}
+
+/// Where the action data of a table's chosen action lives.
+#[derive(Clone, Copy, Debug)]
+pub enum DataRef {
     Entry(exo_tables::EntryHandle),
     Default,
 }
 
 #[inline]
-fn binop(op: Op, x: u128, y: u128, w: u32, signed: bool) -> u128 {
+pub fn binop(op: Op, x: u128, y: u128, w: u32, signed: bool) -> u128 {
     let m = mask(w);
     match op {
         Op::Add => x.wrapping_add(y) & m,

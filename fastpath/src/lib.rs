@@ -8,9 +8,11 @@
 //! `exo-fastpath trace`, the traffic tools of `exo-traffic`.
 #![deny(unsafe_code)]
 
+pub mod app;
 pub mod bench;
 pub mod bits;
 pub mod burst;
+pub mod codegen;
 pub mod compile;
 pub mod exec;
 pub mod externs;

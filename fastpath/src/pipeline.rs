@@ -206,7 +206,21 @@ fn uses_i2e_clone(ss: &[S]) -> bool {
 }
 
 impl Pipeline {
-    pub fn new(prog: CompiledProgram) -> Result<Pipeline, PipelineError> {
+    /// Loads a compiled program; it runs its generated code when this binary holds code
+    /// generated from it ([`crate::codegen`]), the interpreter otherwise.
+    pub fn new(mut prog: CompiledProgram) -> Result<Pipeline, PipelineError> {
+        crate::codegen::attach(&mut prog);
+        Pipeline::load(prog)
+    }
+
+    /// Loads a compiled program to run on the interpreter, whatever code the binary holds.
+    pub fn interpreted(mut prog: CompiledProgram) -> Result<Pipeline, PipelineError> {
+        prog.gen = None;
+        prog.gen_fb = Default::default();
+        Pipeline::load(prog)
+    }
+
+    fn load(prog: CompiledProgram) -> Result<Pipeline, PipelineError> {
         let mut tables = Vec::new();
         for t in &prog.tables {
             let layout = exo_tables::KeyLayout {
@@ -579,10 +593,16 @@ impl Pipeline {
             pk,
             last_direct_colour: 0,
         };
-        ex.run_parser(&p.parser);
+        match p.gen {
+            Some(g) => (g.parser)(&mut ex),
+            None => ex.run_parser(&p.parser),
+        };
         let err = ex.pk.parser_error;
         Self::set_sm(ex.pk, sm.parser_error, err);
-        let _ = ex.run_block(&p.verify);
+        let _ = match p.gen {
+            Some(g) => (g.verify)(&mut ex),
+            None => ex.run_block(&p.verify),
+        };
         if *has_i2e_clone {
             snapshot.copy_from_slice(&ex.pk.phv);
             *snapshot_cursor = ex.pk.cursor;
@@ -614,7 +634,10 @@ impl Pipeline {
             pk,
             last_direct_colour: 0,
         };
-        let _ = ex.run_block(&p.ingress);
+        let _ = match p.gen {
+            Some(g) => (g.ingress)(&mut ex),
+            None => ex.run_block(&p.ingress),
+        };
 
         // Traffic manager.
         // As in simple_switch: ingress clones first, then resubmit, then multicast or unicast.
@@ -783,7 +806,10 @@ fn egress(
             pk,
             last_direct_colour: 0,
         };
-        let _ = ex.run_block(&p.egress);
+        let _ = match p.gen {
+            Some(g) => (g.egress)(&mut ex),
+            None => ex.run_block(&p.egress),
+        };
         sm.egress_spec.is_some()
             && Pipeline::get_sm(ex.pk, sm.egress_spec) == exec::DROP_PORT as u64
     };
@@ -831,10 +857,16 @@ fn egress(
         last_direct_colour: 0,
     };
     if !p.compute.is_empty() {
-        let _ = ex.run_block(&p.compute);
+        let _ = match p.gen {
+            Some(g) => (g.compute)(&mut ex),
+            None => ex.run_block(&p.compute),
+        };
     }
     ex.pk.out.clear();
-    let _ = ex.run_block(&p.deparser);
+    let _ = match p.gen {
+        Some(g) => (g.deparser)(&mut ex),
+        None => ex.run_block(&p.deparser),
+    };
     let start = pk.cursor.div_ceil(8).min(pk.data.len());
     if let Some(list) = pk.recirculate {
         let kept = preserved(p, pk, list);

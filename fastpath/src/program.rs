@@ -609,6 +609,11 @@ pub struct CompiledProgram {
     /// Slots of the user metadata struct (for preserving field lists).
     pub meta_base: Option<(u32, u32)>,
     pub error_codes: Vec<String>,
+    /// Native code generated for this program ([`crate::codegen`]), when the binary holds
+    /// it; the interpreter runs the program otherwise.
+    pub gen: Option<&'static crate::codegen::Generated>,
+    /// What the generated code leaves to the interpreter (see [`crate::codegen::Fallbacks`]).
+    pub gen_fb: crate::codegen::Fallbacks,
 }
 
 impl CompiledProgram {

@@ -1,0 +1,178 @@
+//! The compiled tier against the interpreter: every STF test of the suite passes on the
+//! generated code of its program, and the benchmark programs give the same outputs, byte for
+//! byte, and the same table statistics on their traffic and on damaged copies of it.
+
+use exo_fastpath::bench::BenchArgs;
+use exo_fastpath::{Batch, Outputs, Pipeline};
+use std::path::{Path, PathBuf};
+
+fn fastpath_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("fastpath/compiled")
+        .to_path_buf()
+}
+
+fn compiled_program(p4: &Path) -> exo_fastpath::program::CompiledProgram {
+    let opts = exo_p4::CompileOptions {
+        include_dirs: p4.parent().map(Path::to_path_buf).into_iter().collect(),
+        defines: Vec::new(),
+    };
+    let c = exo_p4::compile_file(p4, &opts);
+    assert!(
+        !c.has_errors(),
+        "{}:\n{}",
+        p4.display(),
+        c.render_diagnostics()
+    );
+    let ir = c.ir.expect("IR");
+    exo_fastpath::compile::compile(&ir).expect("compiles for the engine")
+}
+
+/// `X.stf` and `X-N.stf` run against `X.p4` (as tests/stf_suite.rs).
+fn program_for(stf: &Path) -> PathBuf {
+    let stem = stf.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let base = match stem.rsplit_once('-') {
+        Some((b, n)) if !b.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => b,
+        _ => stem,
+    };
+    stf.with_file_name(format!("{base}.p4"))
+}
+
+#[test]
+fn stf_suite_passes_on_the_compiled_tier() {
+    exo_fastpath_compiled::register();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fastpath_dir().join("tests").join("stf"))
+        .expect("tests/stf")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "stf"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 60, "the STF suite is missing");
+    let mut failed = Vec::new();
+    for stf in &files {
+        let prog = compiled_program(&program_for(stf));
+        let mut pipe = Pipeline::new(prog).expect("loads");
+        assert!(
+            pipe.prog.gen.is_some(),
+            "{}: no generated code attached",
+            stf.display()
+        );
+        let text = std::fs::read_to_string(stf).expect("readable");
+        let name = stf.file_name().and_then(|s| s.to_str()).unwrap_or("?");
+        let report = exo_fastpath::stf::run(&mut pipe, name, &text).expect("valid STF");
+        if !report.passed() {
+            failed.push(format!("{name}:\n  {}", report.failures.join("\n  ")));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} STF tests fail on the compiled tier:\n{}",
+        failed.len(),
+        files.len(),
+        failed.join("\n")
+    );
+}
+
+fn args(program: &str, flows: usize, lpm_fill: usize, ternary_fill: usize) -> BenchArgs {
+    BenchArgs {
+        program: fastpath_dir().join("benches").join("p4").join(program),
+        include: Vec::new(),
+        flows,
+        zipf: 0.9,
+        pkt_size: 64,
+        seconds: 0.0,
+        burst: 32,
+        cores: 1,
+        entries: None,
+        pcap: None,
+        lpm_fill,
+        ternary_fill,
+        ternary_masks: 10,
+        seed: 7,
+    }
+}
+
+/// Output packets of `pipe` for `packets`, in bursts of 32 (port, bytes).
+fn outputs(pipe: &mut Pipeline, packets: &[Vec<u8>]) -> Vec<(u32, Vec<u8>)> {
+    let mut all = Vec::new();
+    let mut out = Outputs::new();
+    for (i, chunk) in packets.chunks(32).enumerate() {
+        let mut batch = Batch::with_capacity(32);
+        for p in chunk {
+            batch.push(p, 1 + (i as u32 % 3));
+        }
+        out.clear();
+        pipe.process_batch(&batch, 1_000_000 * i as u64, &mut out);
+        all.extend(out.as_slice().iter().map(|o| (o.port, o.data.clone())));
+    }
+    all
+}
+
+#[test]
+fn benchmark_programs_match_the_interpreter() {
+    exo_fastpath_compiled::register();
+    for a in [
+        args("floor.p4", 64, 0, 0),
+        args("floor_eth.p4", 64, 0, 0),
+        args("l2fwd.p4", 500, 0, 0),
+        args("l3_acl.p4", 500, 2000, 200),
+        args("nat.p4", 2000, 0, 0),
+    ] {
+        let prog = compiled_program(&a.program);
+        let mut fast = Pipeline::new(prog.clone()).expect("loads");
+        let mut slow = Pipeline::interpreted(prog).expect("loads");
+        assert!(
+            fast.prog.gen.is_some(),
+            "{}: not generated",
+            a.program.display()
+        );
+        assert!(slow.prog.gen.is_none());
+        let trace = exo_fastpath::bench::prepare(&mut fast, &a).expect("prepares");
+        exo_fastpath::bench::prepare(&mut slow, &a).expect("prepares");
+        // The trace, then damaged copies: truncated, and with bytes changed.
+        let mut packets: Vec<Vec<u8>> = (0..trace.packets().min(4000))
+            .map(|i| trace.packet(i).to_vec())
+            .collect();
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for i in 0..2000 {
+            let mut p = packets[i % packets.len()].clone();
+            if i % 2 == 0 {
+                p.truncate(next() as usize % (p.len() + 1));
+            } else {
+                for _ in 0..1 + next() % 4 {
+                    let at = next() as usize % p.len();
+                    p[at] = next() as u8;
+                }
+            }
+            packets.push(p);
+        }
+        let got = outputs(&mut fast, &packets);
+        let want = outputs(&mut slow, &packets);
+        assert!(
+            !want.is_empty(),
+            "{}: nothing forwarded",
+            a.program.display()
+        );
+        assert_eq!(
+            got.len(),
+            want.len(),
+            "{}: output count",
+            a.program.display()
+        );
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g, w, "{}: output {i} differs", a.program.display());
+        }
+        for (t, (f, s)) in fast.st.tables.iter().zip(&slow.st.tables).enumerate() {
+            assert_eq!((f.hits, f.misses), (s.hits, s.misses), "table {t}");
+        }
+        assert_eq!(fast.st.counters, slow.st.counters, "counters");
+        assert_eq!(fast.st.registers, slow.st.registers, "registers");
+    }
+}

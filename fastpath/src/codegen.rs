@@ -1,0 +1,784 @@
+//! The compiled tier: Rust source generated per program from its [`CompiledProgram`], built
+//! into a binary, and used in place of the interpreter for the programs it was generated
+//! from.
+//!
+//! [`generate`] turns a compiled program into a module of Rust functions, one per parser,
+//! control block, table and action, over the same per-packet context ([`Exec`]) and state as
+//! the interpreter. Every slot, width, offset, table and action is a constant there, so the
+//! Rust compiler resolves what the interpreter looks up per packet: the tree of operations
+//! becomes straight-line code, header fields are read and written at constant offsets, a
+//! table's key is built at constant positions and its actions are called directly.
+//!
+//! The generator covers the statements and expressions of the hot path natively; everything
+//! else (wide values, dynamic stack indexes, most externs, function calls, loops...) stays
+//! with the interpreter: the statement or expression is kept in [`Fallbacks`] and the
+//! generated code calls [`Exec::stmt`] or [`Exec::eval`] on it. The semantics are therefore
+//! the interpreter's by construction, statement by statement.
+//!
+//! A binary holding generated code registers it ([`register`]); [`attach`] (called by
+//! [`crate::Pipeline::new`]) looks a loaded program up by its [`fingerprint`] and, when the
+//! same program was generated, rebuilds the fallback lists (the same traversal as the
+//! generator's, so the indexes agree) and points the program at the generated functions.
+//! `EXO_INTERPRET=1` in the environment keeps the interpreter (for A/B comparisons).
+
+use crate::exec::{Exec, Flow};
+use crate::program::*;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+/// The generated functions of one program.
+pub struct Generated {
+    /// The program's source file name, for reports.
+    pub name: &'static str,
+    pub fingerprint: u64,
+    pub parser: fn(&mut Exec<'_>) -> bool,
+    pub verify: fn(&mut Exec<'_>) -> Flow,
+    pub ingress: fn(&mut Exec<'_>) -> Flow,
+    pub egress: fn(&mut Exec<'_>) -> Flow,
+    pub compute: fn(&mut Exec<'_>) -> Flow,
+    pub deparser: fn(&mut Exec<'_>) -> Flow,
+    /// Statements and expressions left to the interpreter, as counted by the generator
+    /// (checked against [`Fallbacks`] when attaching).
+    pub fallback_counts: (usize, usize, usize),
+}
+
+impl std::fmt::Debug for Generated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Generated({}, {:016x})", self.name, self.fingerprint)
+    }
+}
+
+/// What generated code leaves to the interpreter, by index: statements, expressions and the
+/// argument lists of action calls.
+#[derive(Clone, Debug, Default)]
+pub struct Fallbacks {
+    pub s: Vec<S>,
+    pub e: Vec<E>,
+    pub args: Vec<Vec<Arg>>,
+}
+
+static REGISTRY: OnceLock<&'static [&'static Generated]> = OnceLock::new();
+
+/// Makes the generated programs of this binary available to [`attach`]. Call once, first
+/// thing in `main`; later calls are ignored.
+pub fn register(list: &'static [&'static Generated]) {
+    let _ = REGISTRY.set(list);
+}
+
+/// The registered generated programs.
+pub fn registered() -> &'static [&'static Generated] {
+    REGISTRY.get().copied().unwrap_or(&[])
+}
+
+/// A hash of everything about a compiled program that generated code depends on (slots,
+/// statements, tables, actions...), not of its IR: generated code fits a loaded program
+/// exactly when their fingerprints are equal.
+pub fn fingerprint(p: &CompiledProgram) -> u64 {
+    let text = format!(
+        "{:?}",
+        (
+            (p.phv_slots, &p.zero, &p.meta_zero, &p.headers),
+            &p.parser,
+            &p.verify,
+            &p.ingress,
+            &p.egress,
+            &p.compute,
+            &p.deparser,
+            &p.actions,
+            &p.tables,
+            &p.functions,
+            (
+                &p.blocks,
+                &p.instances,
+                &p.value_sets,
+                &p.std_meta,
+                &p.field_lists,
+                &p.meta_base,
+                &p.error_codes,
+            ),
+        )
+    );
+    // FNV-1a, 64 bits: stable across builds and toolchains.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Points `p` at its generated code when this binary holds code generated from the same
+/// program (and `EXO_INTERPRET` is not set). Returns whether it did.
+pub fn attach(p: &mut CompiledProgram) -> bool {
+    let list = registered();
+    if list.is_empty() || std::env::var_os("EXO_INTERPRET").is_some_and(|v| v != "0") {
+        return false;
+    }
+    let fp = fingerprint(p);
+    let Some(g) = list.iter().find(|g| g.fingerprint == fp) else {
+        return false;
+    };
+    let (_, fb) = generate(p, g.name);
+    if (fb.s.len(), fb.e.len(), fb.args.len()) != g.fallback_counts {
+        // Cannot happen for the same program and generator; refuse rather than misindex.
+        return false;
+    }
+    p.gen_fb = fb;
+    p.gen = Some(g);
+    true
+}
+
+/// Rust source of module `module` for program `p` (whose file is `name`), ending with a
+/// `pub static GEN: Generated`: a crate that depends on `exo-fastpath` includes it and
+/// registers `module::GEN`.
+pub fn generate_module(p: &CompiledProgram, name: &str, module: &str) -> String {
+    let (code, _) = generate(p, name);
+    format!(
+        "#[allow(unused_variables, unused_mut, unused_labels, unused_braces, unused_parens, \
+         unreachable_code, non_snake_case, dead_code, clippy::all)]\npub mod {module} {{\n{code}}}\n"
+    )
+}
+
+/// The items of a module for program `p` (whose file is `name`), ending with a
+/// `pub static GEN: Generated`, and the fallbacks its code indexes.
+pub fn generate(p: &CompiledProgram, name: &str) -> (String, Fallbacks) {
+    let mut g = Gen {
+        p,
+        fb: Fallbacks::default(),
+        label: 0,
+        out: String::new(),
+    };
+    g.program(name);
+    (g.out, g.fb)
+}
+
+/// Helpers the generated code calls (kept here so that generated modules need one import).
+pub mod rt {
+    pub use crate::bits::{mask, sext, write_bits};
+    pub use crate::exec::{
+        action_data, binop, copy_slots, keyset_matches, zero, DataRef, Exec, Flow,
+        ERR_PARSER_TIMEOUT, MAX_LOOP_ITERATIONS, MAX_PARSER_STEPS,
+    };
+    pub use crate::program::{Keyset, Op};
+
+    /// Bits `sh..sh + w` (1 <= w, sh + w <= 64) of the 8 bytes at `b[o..]`, big-endian.
+    #[inline(always)]
+    pub fn rd64(b: &[u8], o: usize, sh: u32, w: u32) -> u128 {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[o..o + 8]);
+        u128::from((u64::from_be_bytes(a) << sh) >> (64 - w))
+    }
+
+    /// As [`rd64`] for 64 < sh + w <= 128, over 16 bytes.
+    #[inline(always)]
+    pub fn rd128(b: &[u8], o: usize, sh: u32, w: u32) -> u128 {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&b[o..o + 16]);
+        (u128::from_be_bytes(a) << sh) >> (128 - w)
+    }
+
+    /// ORs the low `w` bits of `v` into bits `sh..sh + w` of the 8 bytes at `b[o..]`.
+    #[inline(always)]
+    pub fn wr64(b: &mut [u8], o: usize, sh: u32, w: u32, v: u128) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[o..o + 8]);
+        let m = if w >= 64 { u64::MAX } else { (1u64 << w) - 1 };
+        let x = u64::from_be_bytes(a) | (((v as u64) & m) << (64 - sh - w));
+        b[o..o + 8].copy_from_slice(&x.to_be_bytes());
+    }
+
+    /// As [`wr64`] for 64 < sh + w <= 128, over 16 bytes.
+    #[inline(always)]
+    pub fn wr128(b: &mut [u8], o: usize, sh: u32, w: u32, v: u128) {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&b[o..o + 16]);
+        let x = u128::from_be_bytes(a) | ((v & mask(w)) << (128 - sh - w));
+        b[o..o + 16].copy_from_slice(&x.to_be_bytes());
+    }
+
+    /// Action data decoding as the interpreter does it (bytes past the end read as zero).
+    #[inline(always)]
+    pub fn data_field(bytes: &[u8], off: usize, w: u32) -> u128 {
+        crate::bits::read_bits(bytes, off * 8, (w.div_ceil(8) * 8).min(128)) & mask(w)
+    }
+}
+
+struct Gen<'a> {
+    p: &'a CompiledProgram,
+    fb: Fallbacks,
+    label: u32,
+    out: String,
+}
+
+/// Whether evaluating `e` can neither set the packet's exit or reject flags nor apply a table
+/// (no calls): such expressions need no flag checks after them.
+fn simple(e: &E) -> bool {
+    match e {
+        E::Const(_) | E::LastIndex(_) | E::Load(Loc::Slot(_)) => true,
+        E::Not(a) | E::BitNot(a, _) | E::Neg(a, _) | E::Slice(a, _, _) => simple(a),
+        E::Cast { e, .. } => simple(e),
+        E::Bin(_, a, b, _, _) | E::LogAnd(a, b) | E::LogOr(a, b) | E::Concat(a, b, _) => {
+            simple(a) && simple(b)
+        }
+        E::Mux(c, a, b) => simple(c) && simple(a) && simple(b),
+        _ => false,
+    }
+}
+
+fn op_name(op: Op) -> &'static str {
+    match op {
+        Op::Add => "Add",
+        Op::Sub => "Sub",
+        Op::Mul => "Mul",
+        Op::Div => "Div",
+        Op::Mod => "Mod",
+        Op::SatAdd => "SatAdd",
+        Op::SatSub => "SatSub",
+        Op::Shl => "Shl",
+        Op::Shr => "Shr",
+        Op::And => "And",
+        Op::Or => "Or",
+        Op::Xor => "Xor",
+        Op::Eq => "Eq",
+        Op::Ne => "Ne",
+        Op::Lt => "Lt",
+        Op::Le => "Le",
+        Op::Gt => "Gt",
+        Op::Ge => "Ge",
+    }
+}
+
+const FLAGS: &str =
+    "if ex.pk.exit { break '{L} Flow::Exit; } if ex.pk.reject { break '{L} Flow::Reject; }";
+
+impl Gen<'_> {
+    fn fresh(&mut self) -> String {
+        self.label += 1;
+        format!("l{}", self.label)
+    }
+
+    fn fb_stmt(&mut self, s: S) -> usize {
+        self.fb.s.push(s);
+        self.fb.s.len() - 1
+    }
+
+    fn program(&mut self, name: &str) {
+        let p = self.p;
+        let _ = writeln!(
+            self.out,
+            "use exo_fastpath::codegen::{{rt::*, Generated}};\n"
+        );
+        for (i, a) in p.actions.iter().enumerate() {
+            let body = self.block(&a.body);
+            let _ = writeln!(
+                self.out,
+                "/// action {}\n#[inline]\nfn a{i}(ex: &mut Exec<'_>) -> Flow {{ {body} }}\n",
+                a.name
+            );
+        }
+        for (i, t) in p.tables.iter().enumerate() {
+            self.table(i, t);
+        }
+        self.parser();
+        for (name, ss) in [
+            ("verify", &p.verify),
+            ("ingress", &p.ingress),
+            ("egress", &p.egress),
+            ("compute", &p.compute),
+            ("deparser", &p.deparser),
+        ] {
+            let body = self.block(ss);
+            let _ = writeln!(
+                self.out,
+                "fn {name}(ex: &mut Exec<'_>) -> Flow {{ ex.block_begin(); let f = {body}; \
+                 ex.block_end(); f }}\n"
+            );
+        }
+        let _ = writeln!(
+            self.out,
+            "pub static GEN: Generated = Generated {{ name: {name:?}, fingerprint: 0x{:016x}, \
+             parser, verify, ingress, egress, compute, deparser, fallback_counts: ({}, {}, {}) }};",
+            fingerprint(p),
+            self.fb.s.len(),
+            self.fb.e.len(),
+            self.fb.args.len()
+        );
+    }
+
+    /// A statement list as a labelled block expression of type `Flow` (the interpreter's
+    /// [`Exec::run`]).
+    fn block(&mut self, ss: &[S]) -> String {
+        let l = self.fresh();
+        let mut code = format!("'{l}: {{ ");
+        for s in ss {
+            self.stmt(s, &l, &mut code);
+        }
+        code.push_str("Flow::Next }");
+        code
+    }
+
+    fn flags(l: &str) -> String {
+        FLAGS.replace("{L}", l)
+    }
+
+    fn stmt(&mut self, s: &S, l: &str, code: &mut String) {
+        match s {
+            S::Set(Loc::Slot(d), e) => {
+                let v = self.expr(e);
+                if simple(e) {
+                    let _ = write!(code, "{{ let v = {v}; ex.pk.phv[{d}] = v; }} ");
+                } else {
+                    let _ = write!(
+                        code,
+                        "{{ let v = {v}; if ex.pk.reject {{ break '{l} Flow::Reject; }} \
+                         ex.pk.phv[{d}] = v; }} {}",
+                        Self::flags(l)
+                    );
+                }
+            }
+            S::SetSlice(Loc::Slot(d), lo, m, e) => {
+                let v = self.expr(e);
+                let clear = !(m << lo);
+                let _ = write!(
+                    code,
+                    "{{ let v = ({v}) & {m}u128; let old = ex.pk.phv[{d}]; \
+                     ex.pk.phv[{d}] = (old & {clear}u128) | (v << {lo}); }} "
+                );
+                if !simple(e) {
+                    code.push_str(&Self::flags(l));
+                }
+            }
+            S::Copy {
+                dst: Loc::Slot(d),
+                src: Loc::Slot(s),
+                n,
+            } => {
+                let _ = write!(code, "copy_slots(&mut ex.pk.phv, {s}, {d}, {n}); ");
+            }
+            S::SetValid(Loc::Slot(s), v, n) => {
+                let cond = if *v { "was == 0" } else { "was != 0" };
+                let _ = write!(
+                    code,
+                    "{{ let was = ex.pk.phv[{s}]; if {cond} {{ ex.pk.phv[{s}..{s} + {n}].fill(0); }} \
+                     ex.pk.phv[{s}] = {}; }} ",
+                    u128::from(*v)
+                );
+            }
+            S::If(c, a, b) => {
+                let c = self.expr(c);
+                let a = self.block(a);
+                let b = self.block(b);
+                let _ = write!(
+                    code,
+                    "{{ let f = if ({c}) != 0 {{ {a} }} else {{ {b} }}; \
+                     if f != Flow::Next {{ break '{l} f; }} }} {}",
+                    Self::flags(l)
+                );
+            }
+            S::Block(b) => {
+                let b = self.block(b);
+                let _ = write!(
+                    code,
+                    "{{ let f = {b}; if f != Flow::Next {{ break '{l} f; }} }} {}",
+                    Self::flags(l)
+                );
+            }
+            S::Switch(e, cases, default) => {
+                let v = self.expr(e);
+                let mut chain = String::new();
+                for (labels, body) in cases {
+                    let cond = if labels.is_empty() {
+                        "false".to_string()
+                    } else {
+                        labels
+                            .iter()
+                            .map(|x| format!("v == {x}u128"))
+                            .collect::<Vec<_>>()
+                            .join(" || ")
+                    };
+                    let body = self.block(body);
+                    let _ = write!(chain, "if {cond} {{ {body} }} else ");
+                }
+                let d = match default {
+                    Some(d) => self.block(d),
+                    None => "Flow::Next".to_string(),
+                };
+                let _ = write!(
+                    code,
+                    "{{ let v = {v}; let f = {chain}{{ {d} }}; \
+                     if f != Flow::Next {{ break '{l} f; }} }} {}",
+                    Self::flags(l)
+                );
+            }
+            S::Exit => {
+                let _ = write!(code, "ex.pk.exit = true; break '{l} Flow::Exit; ");
+            }
+            S::Apply(t) => {
+                let _ = write!(code, "let _ = t{t}(ex); {}", Self::flags(l));
+            }
+            S::CallAction { action, args } => {
+                let a = &self.p.actions[*action as usize];
+                let mut z = String::new();
+                for &(s, n) in &a.locals {
+                    let _ = write!(z, "zero(&mut ex.pk.phv, {s}, {n}); ");
+                }
+                if args.is_empty() {
+                    let _ = write!(
+                        code,
+                        "{{ {z}let f = a{action}(ex); if f == Flow::Exit {{ break '{l} Flow::Exit; }} }} {}",
+                        Self::flags(l)
+                    );
+                } else {
+                    self.fb.args.push(args.clone());
+                    let k = self.fb.args.len() - 1;
+                    let _ = write!(
+                        code,
+                        "{{ {z}let p = ex.p; ex.copy_in(&p.gen_fb.args[{k}]); let f = a{action}(ex); \
+                         ex.copy_out(&p.gen_fb.args[{k}]); \
+                         if f == Flow::Exit {{ break '{l} Flow::Exit; }} }} {}",
+                        Self::flags(l)
+                    );
+                }
+            }
+            S::Extern(x) => match &**x {
+                Ext::Extract {
+                    hdr,
+                    varbit_bits: None,
+                } if hdr.fast.is_some() && hdr.fixed_bits % 8 == 0 => {
+                    let k = self.fb_stmt(s.clone());
+                    let fast = self.extract(hdr);
+                    let _ = write!(
+                        code,
+                        "if !{fast} {{ let p = ex.p; let f = ex.stmt(&p.gen_fb.s[{k}]); \
+                         if f != Flow::Next {{ break '{l} f; }} {} }} ",
+                        Self::flags(l)
+                    );
+                }
+                Ext::Emit(items) => {
+                    for item in items {
+                        let EmitItem::Header(h) = item;
+                        if h.fast.is_some() && h.fixed_bits % 8 == 0 {
+                            code.push_str(&self.emit(h));
+                        } else {
+                            let k = self.fb_stmt(S::Extern(Box::new(Ext::Emit(vec![
+                                EmitItem::Header(h.clone()),
+                            ]))));
+                            let _ = write!(
+                                code,
+                                "{{ let p = ex.p; let _ = ex.stmt(&p.gen_fb.s[{k}]); }} "
+                            );
+                        }
+                    }
+                }
+                Ext::MarkToDrop {
+                    egress_spec,
+                    mcast_grp,
+                } if matches!(
+                    (egress_spec, mcast_grp),
+                    (Some(Loc::Slot(_)), Some(Loc::Slot(_)))
+                ) =>
+                {
+                    if let (Some(Loc::Slot(e)), Some(Loc::Slot(m))) = (egress_spec, mcast_grp) {
+                        let _ = write!(
+                            code,
+                            "ex.pk.phv[{e}] = {}; ex.pk.phv[{m}] = 0; ",
+                            crate::exec::DROP_PORT
+                        );
+                    }
+                }
+                _ => self.fallback(s, l, code),
+            },
+            _ => self.fallback(s, l, code),
+        }
+    }
+
+    fn fallback(&mut self, s: &S, l: &str, code: &mut String) {
+        let k = self.fb_stmt(s.clone());
+        let _ = write!(
+            code,
+            "{{ let p = ex.p; let f = ex.stmt(&p.gen_fb.s[{k}]); \
+             if f != Flow::Next {{ break '{l} f; }} }} {}",
+            Self::flags(l)
+        );
+    }
+
+    /// An expression of type `u128` (the interpreter's [`Exec::eval`]).
+    fn expr(&mut self, e: &E) -> String {
+        match e {
+            E::Const(v) => format!("{v}u128"),
+            E::Load(Loc::Slot(s)) => format!("ex.pk.phv[{s}]"),
+            E::Not(a) => format!("u128::from(({}) == 0)", self.expr(a)),
+            E::BitNot(a, m) => format!("(!({}) & {m}u128)", self.expr(a)),
+            E::Neg(a, m) => format!("(({}).wrapping_neg() & {m}u128)", self.expr(a)),
+            E::Bin(op, a, b, w, signed) => {
+                let x = self.expr(a);
+                let y = self.expr(b);
+                format!(
+                    "{{ let x = {x}; let y = {y}; binop(Op::{}, x, y, {w}, {signed}) }}",
+                    op_name(*op)
+                )
+            }
+            E::LogAnd(a, b) => format!(
+                "u128::from(({}) != 0 && ({}) != 0)",
+                self.expr(a),
+                self.expr(b)
+            ),
+            E::LogOr(a, b) => format!(
+                "u128::from(({}) != 0 || ({}) != 0)",
+                self.expr(a),
+                self.expr(b)
+            ),
+            E::Mux(c, a, b) => format!(
+                "(if ({}) != 0 {{ {} }} else {{ {} }})",
+                self.expr(c),
+                self.expr(a),
+                self.expr(b)
+            ),
+            E::Cast {
+                e,
+                from_w,
+                from_signed,
+                to_w,
+            } => {
+                let v = self.expr(e);
+                let m = crate::bits::mask(*to_w);
+                if *from_signed {
+                    format!("((sext({v}, {from_w}) as u128) & {m}u128)")
+                } else {
+                    format!("(({v}) & {m}u128)")
+                }
+            }
+            E::Slice(a, lo, m) => format!("((({}) >> {lo}) & {m}u128)", self.expr(a)),
+            E::Concat(a, b, bw) => {
+                let x = self.expr(a);
+                let y = self.expr(b);
+                if *bw >= 128 {
+                    format!("{{ let _x = {x}; {y} }}")
+                } else {
+                    format!("{{ let x = {x}; let y = {y}; (x << {bw}) | y }}")
+                }
+            }
+            E::TableHit(t, hit) => format!("u128::from(t{t}(ex).0 == {hit})"),
+            E::ActionRun(t) => format!("(t{t}(ex).1 as u128)"),
+            _ => {
+                self.fb.e.push(e.clone());
+                let k = self.fb.e.len() - 1;
+                format!("{{ let p = ex.p; ex.eval(&p.gen_fb.e[{k}]) }}")
+            }
+        }
+    }
+
+    /// A fast extract (byte-aligned cursor, whole-byte header, enough bytes): an expression
+    /// of type `bool` that is false, having done nothing, when those conditions fail.
+    fn extract(&self, h: &EmitHeader) -> String {
+        let Some((valid, fields)) = &h.fast else {
+            return "false".into();
+        };
+        let n = (h.fixed_bits / 8) as usize;
+        let mut code = format!(
+            "{{ let c = ex.pk.cursor; let o = c / 8; \
+             if c % 8 == 0 && o + {n} <= ex.pk.data.len() {{ \
+             let mut h = [0u8; {}]; h[..{n}].copy_from_slice(&ex.pk.data[o..o + {n}]); ",
+            n + 16
+        );
+        let mut off = 0u32;
+        for &(s, w) in fields.iter() {
+            let (o, sh) = (off / 8, off % 8);
+            if w == 0 {
+                let _ = write!(code, "ex.pk.phv[{s}] = 0; ");
+            } else if sh + w <= 64 {
+                let _ = write!(code, "ex.pk.phv[{s}] = rd64(&h, {o}, {sh}, {w}); ");
+            } else if sh + w <= 128 {
+                let _ = write!(code, "ex.pk.phv[{s}] = rd128(&h, {o}, {sh}, {w}); ");
+            } else {
+                return "false".into();
+            }
+            off += w;
+        }
+        let _ = write!(
+            code,
+            "ex.pk.phv[{valid}] = 1; ex.pk.cursor = c + {}; true }} else {{ false }} }}",
+            h.fixed_bits
+        );
+        code
+    }
+
+    /// Emitting a whole-byte header whose fields are static scalars.
+    fn emit(&self, h: &EmitHeader) -> String {
+        let Some((valid, fields)) = &h.fast else {
+            return String::new();
+        };
+        let n = (h.fixed_bits / 8) as usize;
+        let mut code = format!(
+            "if ex.pk.phv[{valid}] != 0 {{ let mut h = [0u8; {}]; ",
+            n + 16
+        );
+        let mut off = 0u32;
+        for &(s, w) in fields.iter() {
+            let (o, sh) = (off / 8, off % 8);
+            if w == 0 {
+            } else if sh + w <= 64 {
+                let _ = write!(code, "wr64(&mut h, {o}, {sh}, {w}, ex.pk.phv[{s}]); ");
+            } else if sh + w <= 128 {
+                let _ = write!(code, "wr128(&mut h, {o}, {sh}, {w}, ex.pk.phv[{s}]); ");
+            } else {
+                let _ = write!(code, "write_bits(&mut h, {off}, {w}, ex.pk.phv[{s}]); ");
+            }
+            off += w;
+        }
+        let _ = write!(code, "ex.pk.out.extend_from_slice(&h[..{n}]); }} ");
+        code
+    }
+
+    fn table(&mut self, i: usize, t: &CTable) {
+        let p = self.p;
+        if !t.key_on_stack {
+            let _ = writeln!(
+                self.out,
+                "/// table {}\nfn t{i}(ex: &mut Exec<'_>) -> (bool, u32) {{ ex.apply_table({i}) }}\n",
+                t.name
+            );
+            return;
+        }
+        let mut code = String::from("let mut small = [0u8; 80]; ");
+        let mut off = 0usize;
+        for k in &t.keys {
+            let v = self.expr(&k.e);
+            let n = k.width.div_ceil(8) as usize;
+            if n == 0 {
+                let _ = write!(code, "let _ = {v}; ");
+            } else {
+                let _ = write!(
+                    code,
+                    "{{ let v: u128 = {v}; small[{off}..{}].copy_from_slice(&(v << {}).to_be_bytes()); }} ",
+                    off + 16,
+                    8 * (16 - n)
+                );
+            }
+            off += n;
+        }
+        let _ = write!(
+            code,
+            "let found = ex.st.tables[{i}].table.lookup(&small[..{off}]); \
+             let Some((hit, action, data)) = ex.table_found({i}, found) else {{ return (false, u32::MAX); }}; \
+             match action {{ "
+        );
+        let mut seen = Vec::new();
+        for &a in t
+            .actions
+            .iter()
+            .chain(t.default_action.as_ref().map(|(a, _)| a))
+        {
+            if seen.contains(&a) {
+                continue;
+            }
+            seen.push(a);
+            let Some(ca) = p.actions.get(a as usize) else {
+                continue;
+            };
+            let _ = write!(code, "{a} => {{ ");
+            if !ca.data_params.is_empty() {
+                code.push_str("let bytes = action_data(ex.st, ");
+                let _ = write!(code, "{i}, data); ");
+                let mut o = 0usize;
+                for &(slot, w) in &ca.data_params {
+                    let _ = write!(code, "ex.pk.phv[{slot}] = data_field(bytes, {o}, {w}); ");
+                    o += w.div_ceil(8) as usize;
+                }
+            }
+            for &(s, n) in &ca.locals {
+                let _ = write!(code, "zero(&mut ex.pk.phv, {s}, {n}); ");
+            }
+            let bound = t.bound.iter().any(|(x, _)| *x == a);
+            if bound {
+                let _ = write!(code, "ex.bound_args({i}, {a}, true); ");
+            }
+            let _ = write!(code, "let _ = a{a}(ex); ");
+            if bound {
+                let _ = write!(code, "ex.bound_args({i}, {a}, false); ");
+            }
+            code.push_str("} ");
+        }
+        let _ = write!(
+            code,
+            "_ => ex.run_action_from_table({i}, action, data), }} (hit, action)"
+        );
+        let _ = writeln!(
+            self.out,
+            "/// table {}\nfn t{i}(ex: &mut Exec<'_>) -> (bool, u32) {{ {code} }}\n",
+            t.name
+        );
+    }
+
+    fn parser(&mut self) {
+        let p = self.p;
+        let cp = &p.parser;
+        let init = self.block(&cp.init);
+        let mut arms = String::new();
+        for (i, st) in cp.states.iter().enumerate() {
+            let body = self.block(&st.body);
+            let next = |n: &Next| match n {
+                Next::Accept => "return true".to_string(),
+                Next::Reject => "return false".to_string(),
+                Next::State(s) => format!("{s}"),
+            };
+            let trans = match &st.transition {
+                CTransition::Goto(n) => next(n),
+                CTransition::Select { keys, cases } => {
+                    let mut t = String::from("{ ");
+                    for (j, (e, _)) in keys.iter().enumerate() {
+                        let v = self.expr(e);
+                        let _ = write!(t, "let k{j}: u128 = {v}; ");
+                    }
+                    t.push_str("if ex.pk.reject { return false; } ");
+                    for (set, n) in cases {
+                        let conds: Vec<String> = set
+                            .iter()
+                            .zip(0..keys.len())
+                            .map(|(k, j)| match k {
+                                Keyset::Any => "true".to_string(),
+                                Keyset::Value(x) => format!("k{j} == {x}u128"),
+                                Keyset::Mask(x, m) => format!("k{j} & {m}u128 == {x}u128"),
+                                Keyset::Range(lo, hi) => {
+                                    format!("(k{j} >= {lo}u128 && k{j} <= {hi}u128)")
+                                }
+                                Keyset::ValueSet(v) => format!(
+                                    "keyset_matches(&Keyset::ValueSet({v}), k{j}, &ex.st.value_sets)"
+                                ),
+                            })
+                            .collect();
+                        let cond = if conds.is_empty() {
+                            "true".to_string()
+                        } else {
+                            conds.join(" && ")
+                        };
+                        let _ = write!(t, "if {cond} {{ {} }} else ", next(n));
+                    }
+                    t.push_str(
+                        "{ ex.pk.parser_error = ex.p.error_code(\"NoMatch\"); return false; } }",
+                    );
+                    t
+                }
+            };
+            let _ = write!(
+                arms,
+                "{i} => {{ match ({body}) {{ Flow::Reject => return false, \
+                 Flow::Exit | Flow::Return => return true, _ => {{}} }} {trans} }} "
+            );
+        }
+        let _ = writeln!(
+            self.out,
+            "fn parser_inner(ex: &mut Exec<'_>) -> bool {{ let _ = {init}; \
+             let mut state: u32 = {}; let mut steps = 0u32; \
+             loop {{ steps += 1; if steps > MAX_PARSER_STEPS {{ \
+             ex.pk.parser_error = ex.p.error_code(ERR_PARSER_TIMEOUT); return false; }} \
+             state = match state {{ {arms} _ => return false, }}; }} }}\n\
+             fn parser(ex: &mut Exec<'_>) -> bool {{ ex.pk.reject = false; \
+             ex.pk.loop_budget = MAX_LOOP_ITERATIONS; ex.pk.runaway = false; \
+             let mut ok = parser_inner(ex); ex.pk.reject = false; \
+             if ex.pk.runaway {{ ex.pk.runaway = false; ex.pk.exit = false; \
+             ex.pk.parser_error = ex.p.error_code(ERR_PARSER_TIMEOUT); ok = false; }} ok }}\n",
+            cp.start
+        );
+    }
+}
