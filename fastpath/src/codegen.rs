@@ -31,6 +31,9 @@ pub struct Generated {
     /// The program's source file name, for reports.
     pub name: &'static str,
     pub fingerprint: u64,
+    /// The start of every pass: the PHV slots of [`CompiledProgram::zero`] zeroed, and the
+    /// fields of the headers the previous packet left valid ([`CompiledProgram::headers`]).
+    pub reset: fn(&mut [u128]),
     pub parser: fn(&mut Exec<'_>) -> bool,
     pub verify: fn(&mut Exec<'_>) -> Flow,
     pub ingress: fn(&mut Exec<'_>) -> Flow,
@@ -159,7 +162,8 @@ pub mod rt {
         action_data, binop, copy_slots, keyset_matches, zero, DataRef, Exec, Flow,
         ERR_PARSER_TIMEOUT, MAX_LOOP_ITERATIONS, MAX_PARSER_STEPS,
     };
-    pub use crate::program::{Keyset, Op};
+    pub use crate::externs::hash;
+    pub use crate::program::{HashAlgo, Keyset, Op};
 
     /// Bits `sh..sh + w` (1 <= w, sh + w <= 64) of the 8 bytes at `b[o..]`, big-endian.
     #[inline(always)]
@@ -225,6 +229,11 @@ fn simple(e: &E) -> bool {
     }
 }
 
+/// Hash algorithms whose result depends on the data only (not on the random source).
+fn algo_fixed(a: HashAlgo) -> bool {
+    !matches!(a, HashAlgo::Random)
+}
+
 fn op_name(op: Op) -> &'static str {
     match op {
         Op::Add => "Add",
@@ -280,6 +289,22 @@ impl Gen<'_> {
             self.table(i, t);
         }
         self.parser();
+        let mut reset = String::new();
+        for &(v, n) in &p.headers {
+            let _ = write!(
+                reset,
+                "if phv[{v}] != 0 {{ phv[{v}..{}].fill(0); }} ",
+                v + n
+            );
+        }
+        for &(s, n) in &p.zero {
+            let _ = write!(reset, "phv[{s}..{}].fill(0); ", s + n);
+        }
+        let _ = writeln!(
+            self.out,
+            "fn reset(phv: &mut [u128]) {{ let phv = &mut phv[..{}]; {reset}}}\n",
+            p.phv_slots
+        );
         for (name, ss) in [
             ("verify", &p.verify),
             ("ingress", &p.ingress),
@@ -297,7 +322,7 @@ impl Gen<'_> {
         let _ = writeln!(
             self.out,
             "pub static GEN: Generated = Generated {{ name: {name:?}, fingerprint: 0x{:016x}, \
-             parser, verify, ingress, egress, compute, deparser, fallback_counts: ({}, {}, {}) }};",
+             reset, parser, verify, ingress, egress, compute, deparser, fallback_counts: ({}, {}, {}) }};",
             fingerprint(p),
             self.fb.s.len(),
             self.fb.e.len(),
@@ -486,6 +511,54 @@ impl Gen<'_> {
                         );
                     }
                 }
+                Ext::UpdateChecksum {
+                    cond,
+                    data,
+                    dst: Loc::Slot(d),
+                    width,
+                    algo,
+                    with_payload: false,
+                } if simple(cond) && algo_fixed(*algo) => match self.pack(data) {
+                    Some(pack) => {
+                        let c = self.expr(cond);
+                        let m = crate::bits::mask(*width);
+                        let _ = write!(
+                            code,
+                            "if ({c}) != 0 {{ {pack}                              let h = hash(HashAlgo::{algo:?}, &b[..n], &mut ex.st.rng);                              ex.pk.phv[{d}] = h & {m}u128; }} "
+                        );
+                    }
+                    None => self.fallback(s, l, code),
+                },
+                Ext::VerifyChecksum {
+                    cond,
+                    data,
+                    expected,
+                    algo,
+                    with_payload: false,
+                } if simple(cond) && simple(expected) && algo_fixed(*algo) => {
+                    match self.pack(data) {
+                        Some(pack) => {
+                            let c = self.expr(cond);
+                            let exp = self.expr(expected);
+                            let set = match self.p.std_meta.checksum_error {
+                                Some(e) => format!("ex.pk.phv[{e}] = 1;"),
+                                None => String::new(),
+                            };
+                            let _ = write!(
+                                code,
+                                "if ({c}) != 0 {{ {pack}                                  let h = hash(HashAlgo::{algo:?}, &b[..n], &mut ex.st.rng);                                  let exp = {exp}; if h != exp {{ {set} }} }} "
+                            );
+                        }
+                        None => self.fallback(s, l, code),
+                    }
+                }
+                Ext::CounterCount { counter, index } if simple(index) => {
+                    let i = self.expr(index);
+                    let _ = write!(
+                        code,
+                        "{{ let i = ({i}) as usize; let len = ex.pk.len;                          if let Some(c) = ex.st.counters.get_mut({counter}).and_then(|c| c.get_mut(i))                          {{ c.0 += 1; c.1 += len; }} }} "
+                    );
+                }
                 _ => self.fallback(s, l, code),
             },
             _ => self.fallback(s, l, code),
@@ -500,6 +573,36 @@ impl Gen<'_> {
              if f != Flow::Next {{ break '{l} f; }} }} {}",
             Self::flags(l)
         );
+    }
+
+    /// Packing of a field list as [`crate::externs::pack_bits`] does it, into a local byte
+    /// array `b` of which the first `n` bytes are the packed fields; `None` when a field is
+    /// wide, a varbit or an expression with effects.
+    fn pack(&mut self, data: &[DataField]) -> Option<String> {
+        if data.iter().any(|f| f.multi.is_some() || !simple(&f.e) || f.width > 128) {
+            return None;
+        }
+        let total: u32 = data.iter().map(|f| f.width).sum();
+        let n = total.div_ceil(8);
+        let mut code = format!("let mut b = [0u8; {}]; let n = {n}; ", n + 16);
+        let mut off = 0u32;
+        for f in data {
+            let (o, sh, w) = (off / 8, off % 8, f.width);
+            let v = self.expr(&f.e);
+            if w == 0 {
+            } else if sh + w <= 64 {
+                let _ = write!(code, "{{ let v = {v}; wr64(&mut b, {o}, {sh}, {w}, v); }} ");
+            } else if sh + w <= 128 {
+                let _ = write!(code, "{{ let v = {v}; wr128(&mut b, {o}, {sh}, {w}, v); }} ");
+            } else {
+                let _ = write!(
+                    code,
+                    "{{ let v = {v}; write_bits(&mut b, {off}, {w}, v & mask({w})); }} "
+                );
+            }
+            off += w;
+        }
+        Some(code)
     }
 
     /// An expression of type `u128` (the interpreter's [`Exec::eval`]).
@@ -640,7 +743,8 @@ impl Gen<'_> {
             );
             return;
         }
-        let mut code = String::from("let mut small = [0u8; 80]; ");
+        let key_bytes: usize = t.keys.iter().map(|k| k.width.div_ceil(8) as usize).sum();
+        let mut code = format!("let mut small = [0u8; {}]; ", key_bytes + 16);
         let mut off = 0usize;
         for k in &t.keys {
             let v = self.expr(&k.e);

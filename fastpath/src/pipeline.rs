@@ -554,13 +554,18 @@ impl Pipeline {
         };
         let p: &CompiledProgram = prog;
         let sm = &p.std_meta;
-        for &(v, n) in &p.headers {
-            if pk.phv.get(v as usize).is_some_and(|&x| x != 0) {
-                exec::zero(&mut pk.phv, v, n);
+        match p.gen {
+            Some(g) => (g.reset)(&mut pk.phv),
+            None => {
+                for &(v, n) in &p.headers {
+                    if pk.phv.get(v as usize).is_some_and(|&x| x != 0) {
+                        exec::zero(&mut pk.phv, v, n);
+                    }
+                }
+                for &(s, n) in &p.zero {
+                    exec::zero(&mut pk.phv, s, n);
+                }
             }
-        }
-        for &(s, n) in &p.zero {
-            exec::zero(&mut pk.phv, s, n);
         }
         pk.data = data;
         pk.cursor = 0;
