@@ -40,6 +40,10 @@ pub struct Generated {
     pub egress: fn(&mut Exec<'_>) -> Flow,
     pub compute: fn(&mut Exec<'_>) -> Flow,
     pub deparser: fn(&mut Exec<'_>) -> Flow,
+    /// The lookup key of table `t` (its bytes as the interpreter's `build_key` writes them,
+    /// into the buffer; returns their length), or `None` for a table whose key is not built
+    /// on the stack.
+    pub key: fn(&mut Exec<'_>, u32, &mut [u8; 80]) -> Option<usize>,
     /// Statements and expressions left to the interpreter, as counted by the generator
     /// (checked against [`Fallbacks`] when attaching).
     pub fallback_counts: (usize, usize, usize),
@@ -285,9 +289,23 @@ impl Gen<'_> {
                 a.name
             );
         }
+        let mut keys = String::new();
         for (i, t) in p.tables.iter().enumerate() {
             self.table(i, t);
+            if t.key_on_stack {
+                let (code, n) = self.key(t);
+                let _ = writeln!(
+                    self.out,
+                    "fn key{i}(ex: &mut Exec<'_>, small: &mut [u8; 80]) -> usize {{ {code} {n} }}\n"
+                );
+                let _ = write!(keys, "{i} => Some(key{i}(ex, small)), ");
+            }
         }
+        let _ = writeln!(
+            self.out,
+            "fn key(ex: &mut Exec<'_>, t: u32, small: &mut [u8; 80]) -> Option<usize> {{ \
+             match t {{ {keys}_ => None }} }}\n"
+        );
         self.parser();
         let mut reset = String::new();
         for &(v, n) in &p.headers {
@@ -322,7 +340,7 @@ impl Gen<'_> {
         let _ = writeln!(
             self.out,
             "pub static GEN: Generated = Generated {{ name: {name:?}, fingerprint: 0x{:016x}, \
-             reset, parser, verify, ingress, egress, compute, deparser, fallback_counts: ({}, {}, {}) }};",
+             reset, key, parser, verify, ingress, egress, compute, deparser, fallback_counts: ({}, {}, {}) }};",
             fingerprint(p),
             self.fb.s.len(),
             self.fb.e.len(),
@@ -579,7 +597,10 @@ impl Gen<'_> {
     /// array `b` of which the first `n` bytes are the packed fields; `None` when a field is
     /// wide, a varbit or an expression with effects.
     fn pack(&mut self, data: &[DataField]) -> Option<String> {
-        if data.iter().any(|f| f.multi.is_some() || !simple(&f.e) || f.width > 128) {
+        if data
+            .iter()
+            .any(|f| f.multi.is_some() || !simple(&f.e) || f.width > 128)
+        {
             return None;
         }
         let total: u32 = data.iter().map(|f| f.width).sum();
@@ -593,7 +614,10 @@ impl Gen<'_> {
             } else if sh + w <= 64 {
                 let _ = write!(code, "{{ let v = {v}; wr64(&mut b, {o}, {sh}, {w}, v); }} ");
             } else if sh + w <= 128 {
-                let _ = write!(code, "{{ let v = {v}; wr128(&mut b, {o}, {sh}, {w}, v); }} ");
+                let _ = write!(
+                    code,
+                    "{{ let v = {v}; wr128(&mut b, {o}, {sh}, {w}, v); }} "
+                );
             } else {
                 let _ = write!(
                     code,
@@ -743,24 +767,8 @@ impl Gen<'_> {
             );
             return;
         }
-        let key_bytes: usize = t.keys.iter().map(|k| k.width.div_ceil(8) as usize).sum();
-        let mut code = format!("let mut small = [0u8; {}]; ", key_bytes + 16);
-        let mut off = 0usize;
-        for k in &t.keys {
-            let v = self.expr(&k.e);
-            let n = k.width.div_ceil(8) as usize;
-            if n == 0 {
-                let _ = write!(code, "let _ = {v}; ");
-            } else {
-                let _ = write!(
-                    code,
-                    "{{ let v: u128 = {v}; small[{off}..{}].copy_from_slice(&(v << {}).to_be_bytes()); }} ",
-                    off + 16,
-                    8 * (16 - n)
-                );
-            }
-            off += n;
-        }
+        let (key, off) = self.key(t);
+        let mut code = format!("let mut small = [0u8; {}]; {key}", off + 16);
         let _ = write!(
             code,
             "let found = ex.st.tables[{i}].table.lookup(&small[..{off}]); \
@@ -812,6 +820,29 @@ impl Gen<'_> {
             "/// table {}\nfn t{i}(ex: &mut Exec<'_>) -> (bool, u32) {{ {code} }}\n",
             t.name
         );
+    }
+
+    /// Code writing table `t`'s key into `small` (one 16-byte store per field, left-aligned,
+    /// as [`Exec::build_key`]), and the key's length.
+    fn key(&mut self, t: &CTable) -> (String, usize) {
+        let mut code = String::new();
+        let mut off = 0usize;
+        for k in &t.keys {
+            let v = self.expr(&k.e);
+            let n = k.width.div_ceil(8) as usize;
+            if n == 0 {
+                let _ = write!(code, "let _ = {v}; ");
+            } else {
+                let _ = write!(
+                    code,
+                    "{{ let v: u128 = {v}; small[{off}..{}].copy_from_slice(&(v << {}).to_be_bytes()); }} ",
+                    off + 16,
+                    8 * (16 - n)
+                );
+            }
+            off += n;
+        }
+        (code, off)
     }
 
     fn parser(&mut self) {

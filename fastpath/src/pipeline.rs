@@ -479,7 +479,10 @@ impl Pipeline {
                     pk: &mut self.burst[i],
                     last_direct_colour: 0,
                 };
-                let len = ex.build_key(ct, &mut small, &mut heap);
+                let len = match p.gen.and_then(|g| (g.key)(&mut ex, t, &mut small)) {
+                    Some(n) => n,
+                    None => ex.build_key(ct, &mut small, &mut heap),
+                };
                 self.prefetch_tokens[ti * BURST_CHUNK + i] = self.st.tables[t as usize]
                     .table
                     .prefetch_bucket(&small[..len]);
