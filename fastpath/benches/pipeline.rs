@@ -32,6 +32,7 @@ fn args(program: &str, flows: usize, zipf: f64, lpm: usize, ternary: usize) -> B
         ternary_fill: ternary,
         ternary_masks: 10,
         seed: 1,
+        prefetch_min_entries: None,
     }
 }
 

@@ -58,6 +58,10 @@ pub struct BenchArgs {
     pub ternary_masks: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Table size from which bursts are parsed ahead and exact-table entries prefetched
+    /// (default: the engine's, `pipeline::PREFETCH_MIN_ENTRIES`).
+    #[arg(long = "prefetch-min-entries")]
+    pub prefetch_min_entries: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -362,6 +366,9 @@ pub fn read_pcap(path: &std::path::Path) -> anyhow::Result<Trace> {
 
 /// Installs entries and generates the trace (everything but the measurement).
 pub fn prepare(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<Trace> {
+    if let Some(n) = args.prefetch_min_entries {
+        pipe.set_prefetch_min_entries(n);
+    }
     let mut seed = args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let pcap = match &args.pcap {
         Some(path) => Some(read_pcap(path)?),

@@ -166,7 +166,7 @@ pub mod rt {
         action_data, binop, copy_slots, keyset_matches, zero, DataRef, Exec, Flow,
         ERR_PARSER_TIMEOUT, MAX_LOOP_ITERATIONS, MAX_PARSER_STEPS,
     };
-    pub use crate::externs::hash;
+    pub use crate::externs::{hash, GREEN};
     pub use crate::program::{HashAlgo, Keyset, Op};
 
     /// Bits `sh..sh + w` (1 <= w, sh + w <= 64) of the 8 bytes at `b[o..]`, big-endian.
@@ -771,10 +771,31 @@ impl Gen<'_> {
         let mut code = format!("let mut small = [0u8; {}]; {key}", off + 16);
         let _ = write!(
             code,
-            "let found = ex.st.tables[{i}].table.lookup(&small[..{off}]); \
-             let Some((hit, action, data)) = ex.table_found({i}, found) else {{ return (false, u32::MAX); }}; \
-             match action {{ "
+            "let found = ex.st.tables[{i}].table.lookup(&small[..{off}]); "
         );
+        if t.direct_counter.is_some() || t.direct_meter.is_some() {
+            let _ = write!(
+                code,
+                "let Some((hit, action, data)) = ex.table_found({i}, found) else {{ return (false, u32::MAX); }}; "
+            );
+        } else {
+            // `Exec::table_found` without the direct counter and meter.
+            let timeout = if t.support_timeout {
+                "rt.table.record_hit(h, ex.pk.now);"
+            } else {
+                ""
+            };
+            let _ = write!(
+                code,
+                "let (hit, action, data) = match found {{ \
+                 Some(h) => {{ let rt = &mut ex.st.tables[{i}]; rt.hits += 1; {timeout} \
+                 (true, rt.table.action(h), DataRef::Entry(h)) }} \
+                 None => {{ let rt = &mut ex.st.tables[{i}]; rt.misses += 1; match &rt.default {{ \
+                 Some((a, _)) => (false, *a, DataRef::Default), None => return (false, u32::MAX) }} }} }}; \
+                 ex.last_direct_colour = GREEN; "
+            );
+        }
+        code.push_str("match action { ");
         let mut seen = Vec::new();
         for &a in t
             .actions

@@ -650,73 +650,26 @@ impl Pipeline {
         // Traffic manager.
         // As in simple_switch: ingress clones first, then resubmit, then multicast or unicast.
         if let Some((session, list)) = pk.clone_i2e {
-            if let Some(cs) = st.clone_sessions.get(&session).cloned() {
-                let kept = preserved(p, pk, list);
-                for (port, rid) in session_ports(st, &cs) {
-                    eg.phv.copy_from_slice(snapshot);
-                    reset_metadata(p, eg);
-                    for &(s, v) in &kept {
-                        if let Some(x) = eg.phv.get_mut(s as usize) {
-                            *x = v;
-                        }
-                    }
-                    eg.data.clear();
-                    eg.data.extend_from_slice(&pk.data);
-                    eg.cursor = *snapshot_cursor;
-                    eg.len = pk.len;
-                    eg.truncate = cs.truncate;
-                    egress(
-                        p,
-                        st,
-                        eg,
-                        passes,
-                        port,
-                        rid,
-                        Some(instance_type::INGRESS_CLONE),
-                        false,
-                        now,
-                        out,
-                    );
-                }
-            }
+            ingress_clone(
+                p,
+                st,
+                pk,
+                eg,
+                snapshot,
+                *snapshot_cursor,
+                passes,
+                (session, list),
+                now,
+                out,
+            );
         }
         if let Some(list) = pk.resubmit {
-            let preserved = preserved(p, pk, list);
-            passes.push_back(Pass {
-                data: pk.data.clone(),
-                port: in_port,
-                instance_type: instance_type::RESUBMIT,
-                preserved,
-            });
+            resubmit(p, pk, passes, in_port, list);
             return;
         }
         let mcast = Self::get_sm(pk, sm.mcast_grp);
         if mcast != 0 {
-            let members = st
-                .mcast_groups
-                .get(&(mcast as u32))
-                .cloned()
-                .unwrap_or_default();
-            for (port, rid) in members {
-                eg.phv.copy_from_slice(&pk.phv);
-                eg.data.clear();
-                eg.data.extend_from_slice(&pk.data);
-                eg.cursor = pk.cursor;
-                eg.len = pk.len;
-                eg.truncate = None;
-                egress(
-                    p,
-                    st,
-                    eg,
-                    passes,
-                    port,
-                    rid,
-                    Some(instance_type::REPLICATION),
-                    false,
-                    now,
-                    out,
-                );
-            }
+            multicast(p, st, pk, eg, passes, mcast as u32, now, out);
             return;
         }
         let spec = Self::get_sm(pk, sm.egress_spec);
@@ -736,6 +689,189 @@ impl Pipeline {
             out,
         );
     }
+}
+
+/// The copies of an ingress-cloned packet, from its post-parser snapshot. Out of line (as the
+/// other rare paths of the traffic manager): it keeps the common path's frame small.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn ingress_clone(
+    p: &CompiledProgram,
+    st: &mut State,
+    pk: &Pkt,
+    eg: &mut Pkt,
+    snapshot: &[u128],
+    snapshot_cursor: usize,
+    passes: &mut VecDeque<Pass>,
+    (session, list): (u32, Option<u32>),
+    now: u64,
+    out: &mut Outputs,
+) {
+    let Some(cs) = st.clone_sessions.get(&session).cloned() else {
+        return;
+    };
+    let kept = preserved(p, pk, list);
+    for (port, rid) in session_ports(st, &cs) {
+        eg.phv.copy_from_slice(snapshot);
+        reset_metadata(p, eg);
+        for &(s, v) in &kept {
+            if let Some(x) = eg.phv.get_mut(s as usize) {
+                *x = v;
+            }
+        }
+        eg.data.clear();
+        eg.data.extend_from_slice(&pk.data);
+        eg.cursor = snapshot_cursor;
+        eg.len = pk.len;
+        eg.truncate = cs.truncate;
+        egress(
+            p,
+            st,
+            eg,
+            passes,
+            port,
+            rid,
+            Some(instance_type::INGRESS_CLONE),
+            false,
+            now,
+            out,
+        );
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn resubmit(
+    p: &CompiledProgram,
+    pk: &Pkt,
+    passes: &mut VecDeque<Pass>,
+    in_port: u32,
+    list: Option<u32>,
+) {
+    let preserved = preserved(p, pk, list);
+    passes.push_back(Pass {
+        data: pk.data.clone(),
+        port: in_port,
+        instance_type: instance_type::RESUBMIT,
+        preserved,
+    });
+}
+
+/// A copy of the packet through egress for every member of multicast group `mcast`.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn multicast(
+    p: &CompiledProgram,
+    st: &mut State,
+    pk: &Pkt,
+    eg: &mut Pkt,
+    passes: &mut VecDeque<Pass>,
+    mcast: u32,
+    now: u64,
+    out: &mut Outputs,
+) {
+    let members = st.mcast_groups.get(&mcast).cloned().unwrap_or_default();
+    for (port, rid) in members {
+        eg.phv.copy_from_slice(&pk.phv);
+        eg.data.clear();
+        eg.data.extend_from_slice(&pk.data);
+        eg.cursor = pk.cursor;
+        eg.len = pk.len;
+        eg.truncate = None;
+        egress(
+            p,
+            st,
+            eg,
+            passes,
+            port,
+            rid,
+            Some(instance_type::REPLICATION),
+            false,
+            now,
+            out,
+        );
+    }
+}
+
+/// The egress-to-egress clones of a packet: egress again for every port of the session,
+/// from the state at the end of egress.
+#[cold]
+#[inline(never)]
+fn egress_clone(
+    p: &CompiledProgram,
+    st: &mut State,
+    pk: &Pkt,
+    passes: &mut VecDeque<Pass>,
+    (session, list): (u32, Option<u32>),
+    now: u64,
+    out: &mut Outputs,
+) {
+    let Some(cs) = st.clone_sessions.get(&session).cloned() else {
+        return;
+    };
+    if pk.depth >= 4 {
+        return;
+    }
+    for (cport, crid) in session_ports(st, &cs) {
+        let mut copy = Pkt::new(pk.phv.len());
+        copy.phv.copy_from_slice(&pk.phv);
+        reset_metadata(p, &mut copy);
+        for (s, v) in preserved(p, pk, list) {
+            if let Some(x) = copy.phv.get_mut(s as usize) {
+                *x = v;
+            }
+        }
+        copy.data.extend_from_slice(&pk.data);
+        copy.cursor = pk.cursor;
+        copy.len = pk.len;
+        copy.truncate = cs.truncate;
+        copy.depth = pk.depth + 1;
+        egress(
+            p,
+            st,
+            &mut copy,
+            passes,
+            cport,
+            crid,
+            Some(instance_type::EGRESS_CLONE),
+            false,
+            now,
+            out,
+        );
+    }
+}
+
+/// A recirculated copy of the deparsed packet, queued for another pass.
+#[cold]
+#[inline(never)]
+fn recirculate(
+    p: &CompiledProgram,
+    pk: &Pkt,
+    passes: &mut VecDeque<Pass>,
+    port: u32,
+    start: usize,
+    list: Option<u32>,
+) {
+    let kept = preserved(p, pk, list);
+    let mut data = pk.out.clone();
+    data.extend_from_slice(&pk.data[start..]);
+    passes.push_back(Pass {
+        data,
+        port,
+        instance_type: instance_type::RECIRC,
+        preserved: kept,
+    });
+}
+
+#[cold]
+#[inline(never)]
+fn push_truncated(pk: &Pkt, port: u32, start: usize, n: u32, out: &mut Outputs) {
+    let mut full = pk.out.clone();
+    full.extend_from_slice(&pk.data[start..]);
+    full.truncate(n as usize);
+    out.push(port, &full, &[]);
 }
 
 /// Values of the fields in field list `list` (for resubmit, recirculate and clones).
@@ -821,39 +957,8 @@ fn egress(
         sm.egress_spec.is_some()
             && Pipeline::get_sm(ex.pk, sm.egress_spec) == exec::DROP_PORT as u64
     };
-    if let Some((session, list)) = pk.clone_e2e.take() {
-        // The E2E clone runs egress again, from the state at the end of egress.
-        if let Some(cs) = st.clone_sessions.get(&session).cloned() {
-            if pk.depth < 4 {
-                for (cport, crid) in session_ports(st, &cs) {
-                    let mut copy = Pkt::new(pk.phv.len());
-                    copy.phv.copy_from_slice(&pk.phv);
-                    reset_metadata(p, &mut copy);
-                    for (s, v) in preserved(p, pk, list) {
-                        if let Some(x) = copy.phv.get_mut(s as usize) {
-                            *x = v;
-                        }
-                    }
-                    copy.data.extend_from_slice(&pk.data);
-                    copy.cursor = pk.cursor;
-                    copy.len = pk.len;
-                    copy.truncate = cs.truncate;
-                    copy.depth = pk.depth + 1;
-                    egress(
-                        p,
-                        st,
-                        &mut copy,
-                        passes,
-                        cport,
-                        crid,
-                        Some(instance_type::EGRESS_CLONE),
-                        false,
-                        now,
-                        out,
-                    );
-                }
-            }
-        }
+    if let Some(clone) = pk.clone_e2e.take() {
+        egress_clone(p, st, pk, passes, clone, now, out);
     }
     if dropped {
         return;
@@ -877,24 +982,11 @@ fn egress(
     };
     let start = pk.cursor.div_ceil(8).min(pk.data.len());
     if let Some(list) = pk.recirculate {
-        let kept = preserved(p, pk, list);
-        let mut data = pk.out.clone();
-        data.extend_from_slice(&pk.data[start..]);
-        passes.push_back(Pass {
-            data,
-            port,
-            instance_type: instance_type::RECIRC,
-            preserved: kept,
-        });
+        recirculate(p, pk, passes, port, start, list);
         return;
     }
     match pk.truncate {
-        Some(n) => {
-            let mut full = pk.out.clone();
-            full.extend_from_slice(&pk.data[start..]);
-            full.truncate(n as usize);
-            out.push(port, &full, &[]);
-        }
+        Some(n) => push_truncated(pk, port, start, n, out),
         None if last && pk.data.len() - start >= MOVE_PAYLOAD_MIN => {
             // The deparsed headers replace the parsed ones in the packet's own buffer, which
             // then moves to the outputs (no copy of the payload). Small packets are copied:

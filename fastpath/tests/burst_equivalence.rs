@@ -27,6 +27,7 @@ fn args(program: &str, flows: usize) -> BenchArgs {
         ternary_fill: 20,
         ternary_masks: 4,
         seed: 3,
+        prefetch_min_entries: None,
     }
 }
 

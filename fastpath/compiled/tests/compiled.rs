@@ -90,6 +90,7 @@ fn args(program: &str, flows: usize, lpm_fill: usize, ternary_fill: usize) -> Be
         ternary_fill,
         ternary_masks: 10,
         seed: 7,
+        prefetch_min_entries: None,
     }
 }
 

@@ -489,6 +489,7 @@ fn bench_traffic(args: &IoBenchArgs, pipes: &mut [Pipeline]) -> Result<(Vec<Vec<
         ternary_fill: args.ternary_fill,
         ternary_masks: args.ternary_masks,
         seed: args.seed,
+        prefetch_min_entries: None,
     };
     let mut frames = Vec::new();
     for (i, p) in pipes.iter_mut().enumerate() {
