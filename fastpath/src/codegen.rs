@@ -168,6 +168,7 @@ pub mod rt {
     };
     pub use crate::externs::{hash, GREEN};
     pub use crate::program::{HashAlgo, Keyset, Op};
+    pub use exo_tables::hash_bytes;
 
     /// Bits `sh..sh + w` (1 <= w, sh + w <= 64) of the 8 bytes at `b[o..]`, big-endian.
     #[inline(always)]
@@ -769,10 +770,23 @@ impl Gen<'_> {
         }
         let (key, off) = self.key(t);
         let mut code = format!("let mut small = [0u8; {}]; {key}", off + 16);
-        let _ = write!(
-            code,
-            "let found = ex.st.tables[{i}].table.lookup(&small[..{off}]); "
-        );
+        if off > 0
+            && t.keys
+                .iter()
+                .all(|k| k.kind == exo_tables::MatchKind::Exact)
+        {
+            // The hash of the key just built, from registers (see `Table::lookup_hashed`).
+            let _ = write!(
+                code,
+                "let kb = &small[..{off}]; let h = hash_bytes(kb); \
+                 let found = ex.st.tables[{i}].table.lookup_hashed(kb, h); "
+            );
+        } else {
+            let _ = write!(
+                code,
+                "let found = ex.st.tables[{i}].table.lookup(&small[..{off}]); "
+            );
+        }
         if t.direct_counter.is_some() || t.direct_meter.is_some() {
             let _ = write!(
                 code,

@@ -36,6 +36,15 @@ impl ExactTable {
             .find(hash_bytes(key), |i| bytes_eq(rows.fixed(i), key))
     }
 
+    /// [`ExactTable::lookup`] with the key's hash given.
+    #[inline]
+    pub fn lookup_hashed(&self, rows: &Rows, key: &[u8], h: u64) -> Option<u32> {
+        if key.len() != self.key_len {
+            return None;
+        }
+        self.index.find(h, |i| bytes_eq(rows.fixed(i), key))
+    }
+
     /// First stage of a prefetch ahead of `lookup`: the key's hash, with its home bucket
     /// requested from memory. `None` when the key has the wrong length.
     #[inline]

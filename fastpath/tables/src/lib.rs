@@ -281,6 +281,17 @@ impl Table {
         .map(EntryHandle)
     }
 
+    /// [`Table::lookup`] given `h == hash_bytes(key)`, computed by the caller (code generated
+    /// per program hashes a key it has just built in registers, without reading it back from
+    /// memory). Only exact tables use `h`; the others look `key` up as [`Table::lookup`].
+    #[inline]
+    pub fn lookup_hashed(&self, key: &[u8], h: u64) -> Option<EntryHandle> {
+        match &self.engine {
+            Engine::Exact(x) => x.lookup_hashed(&self.rows, key, h).map(EntryHandle),
+            _ => self.lookup(key),
+        }
+    }
+
     /// Burst lookup: hash all keys first, prefetch their buckets, then probe.
     /// `out[i]` receives the result for `keys[i]`; extra elements of the longer slice are left
     /// alone.

@@ -149,6 +149,7 @@ impl Rows {
         self.bytes.get(i as usize * self.stride)
     }
 
+    #[inline]
     pub fn action(&self, i: u32) -> u32 {
         self.row(i)
             .map(|r| {
@@ -162,6 +163,7 @@ impl Rows {
             .unwrap_or(0)
     }
 
+    #[inline]
     pub fn data(&self, i: u32) -> &[u8] {
         match self.row(i) {
             Some(r) => {
