@@ -141,6 +141,15 @@ impl<'a> Checker<'a, '_> {
         let mut seen: HashMap<&str, crate::diag::Span> = HashMap::new();
         let mut offset = 0u32;
         for f in &s.fields {
+            if dont_care_span(&f.ty).is_some() {
+                self.err(
+                    f.name.span,
+                    format!(
+                        "'_' cannot be used in the type of field '{}': fields need a complete type",
+                        f.name.name
+                    ),
+                );
+            }
             let ty = self.resolve_type(&f.ty);
             if let Some(prev) = seen.insert(&f.name.name, f.name.span) {
                 self.diags.push(
@@ -321,6 +330,17 @@ impl<'a> Checker<'a, '_> {
                 );
                 continue;
             }
+            if matches!(ty, T::Extern(..)) && p.direction.is_some() {
+                self.err(
+                    p.name.span,
+                    format!(
+                        "parameter '{}' has extern type {}: extern parameters cannot have a direction",
+                        p.name.name,
+                        self.type_name(&ty)
+                    ),
+                );
+            }
+
             let readonly = matches!(p.direction, Some(Direction::In))
                 || (p.direction.is_none() && action_data_readonly);
             self.declare(
@@ -409,6 +429,18 @@ impl<'a> Checker<'a, '_> {
         });
         self.push_scope();
         let params = self.params(&a.params, true);
+        for ((_, t), ap) in params.iter().zip(&a.params) {
+            if *t == T::Int {
+                self.err(
+                    ap.name.span,
+                    format!(
+                        "action parameter '{}' cannot have type int: only compile-time values \
+                         have type int (use bit<W> or int<W>)",
+                        ap.name.name
+                    ),
+                );
+            }
+        }
         self.signatures.insert(
             qname.clone(),
             Signature {
@@ -588,6 +620,16 @@ impl<'a> Checker<'a, '_> {
     pub(crate) fn var_decl(&mut self, v: &'a ast::VarDecl) -> Option<ir::Stmt> {
         self.no_dont_care_in(&v.ty, "the type of a variable");
         let ty = self.resolve_type(&v.ty);
+        if ty == T::Int {
+            self.err(
+                v.name.span,
+                format!(
+                    "variable '{}' cannot have type int: only compile-time constants have type \
+                     int (use bit<W> or int<W>, or a const)",
+                    v.name.name
+                ),
+            );
+        }
         if matches!(ty, T::Extern(..) | T::Block(_)) {
             self.err(
                 v.name.span,

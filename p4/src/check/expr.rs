@@ -316,6 +316,20 @@ impl<'a> Checker<'a, '_> {
             }
         }
         if let (T::Tuple(_), T::Named(_)) = (&x.t, target) {
+            if !matches!(x.e.kind, K::List { .. }) && self.fields_of(target).is_some() {
+                // A list expression initialises a struct or header; a value of tuple type
+                // (a variable, a field) does not convert to one.
+                self.err(
+                    span,
+                    format!(
+                        "type mismatch: a value of type {} is not a {}: only a list expression \
+                         {{ ... }} converts to a struct or header",
+                        self.type_name(&x.t),
+                        self.type_name(target)
+                    ),
+                );
+                return unknown();
+            }
             if self.assignable(target, &x.t) {
                 let mut e = x.e;
                 e.ty = target.to_ir();
@@ -540,6 +554,13 @@ impl<'a> Checker<'a, '_> {
             A::Unary { op, expr } => self.unary(*op, expr, e.span, expect),
             A::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span, expect),
             A::Ternary { cond, then, els } => {
+                if let Some(dc) = [&**cond, &**then, &**els]
+                    .into_iter()
+                    .find(|x| matches!(x.kind, A::DontCare))
+                {
+                    self.err(dc.span, "'_' is not a value: '?:' needs values");
+                    return unknown();
+                }
                 let c = self.expr(cond, Some(&T::Bool));
                 self.expect_bool(&c, cond.span, "the condition of '?:'");
                 let a = self.expr(then, expect);
@@ -843,6 +864,23 @@ impl<'a> Checker<'a, '_> {
         }
     }
 
+    /// Reports an operand that is a call yielding no value (an action, a `void` function).
+    fn void_operand(&mut self, xs: &[(&Typed, Span)], op: BinOp) -> bool {
+        match xs.iter().find(|(x, _)| x.t == T::Void) {
+            Some((_, sp)) => {
+                self.err(
+                    *sp,
+                    format!(
+                        "type mismatch: an operand of '{}' yields no value (void)",
+                        op.as_str()
+                    ),
+                );
+                true
+            }
+            None => false,
+        }
+    }
+
     fn binary(
         &mut self,
         op: BinOp,
@@ -861,6 +899,20 @@ impl<'a> Checker<'a, '_> {
             );
             return unknown();
         };
+        if let Some(dc) = [lhs, rhs]
+            .into_iter()
+            .find(|x| matches!(x.kind, A::DontCare))
+        {
+            self.err(
+                dc.span,
+                format!(
+                    "'_' is not a value: operator '{}' needs two values ('_' may only be an out \
+                     argument or match anything in a keyset)",
+                    op.as_str()
+                ),
+            );
+            return unknown();
+        }
         match op {
             BinOp::And | BinOp::Or => {
                 let a = self.expr(lhs, Some(&T::Bool));
@@ -900,6 +952,9 @@ impl<'a> Checker<'a, '_> {
                 self.no_default_init(rhs, "a comparison");
                 let a = self.expr(lhs, None);
                 let b = self.expr(rhs, Some(&a.t).filter(|t| !matches!(t, T::Int)));
+                if self.void_operand(&[(&a, lhs.span), (&b, rhs.span)], op) {
+                    return unknown();
+                }
                 // Serializable enums compare with their own type; against anything else (and
                 // in ordered comparisons) they convert to their underlying type.
                 let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
@@ -978,20 +1033,14 @@ impl<'a> Checker<'a, '_> {
             }
             BinOp::Shl | BinOp::Shr => {
                 let a = self.expr(lhs, expect);
-                let mut a = self.enum_to_underlying(a);
+                let a = self.enum_to_underlying(a);
                 let b = self.expr(rhs, None);
                 let b = self.enum_to_underlying(b);
-                if matches!(a.t, T::Int) && !is_constant(&b.e) {
-                    match expect {
-                        Some(t @ T::Bits { .. }) => {
-                            let t = t.clone();
-                            a = self.coerce(a, &t, lhs.span);
-                        }
-                        _ => {
-                            self.err(lhs.span, "the width of a shifted integer must be known when the shift amount is not a constant (add a cast)");
-                            return unknown();
-                        }
-                    }
+                if matches!(a.t, T::Int) && !is_constant(&b.e) && !b.t.is_unknown() {
+                    // As p4c: the context's width does not apply; an integer literal shifted
+                    // by a run-time amount has no width.
+                    self.err(lhs.span, "the width of a shifted integer must be known when the shift amount is not a constant (add a cast)");
+                    return unknown();
                 }
                 if !matches!(a.t, T::Bits { .. } | T::Int | T::Unknown) {
                     self.err(
@@ -1105,6 +1154,9 @@ impl<'a> Checker<'a, '_> {
                 let a = self.enum_to_underlying(a);
                 let b = self.expr(rhs, Some(&a.t).filter(|t| !matches!(t, T::Int)).or(expect));
                 let b = self.enum_to_underlying(b);
+                if self.void_operand(&[(&a, lhs.span), (&b, rhs.span)], op) {
+                    return unknown();
+                }
                 // `/` and `%` are only defined between positive compile-time known values
                 // (P4-16 8.8 on `int`; the operations on bit<W> and int<W> do not include
                 // them), so they must fold here; see below.
@@ -1689,6 +1741,9 @@ impl<'a> Checker<'a, '_> {
                         if self.block.as_ref().is_some_and(|b| b.in_parser) {
                             self.err(span, "actions cannot be called from a parser");
                         }
+                        if self.block.as_ref().is_some_and(|b| b.in_function) {
+                            self.err(span, "actions cannot be called from a function");
+                        }
                         let sig = self.signatures.get(&q).cloned();
                         let args_ir = self.call_sig(&name, sig.as_ref(), args, span);
                         mk(
@@ -2130,18 +2185,35 @@ impl<'a> Checker<'a, '_> {
                 }
                 let qual = format!("{ext}.{m}");
                 match self.call_proto(&qual, &protos, subst, type_args, args, span) {
-                    Some((ret, targs_ir, args_ir)) => mk(
-                        ret,
-                        K::Call(Box::new(ir::Call {
-                            target: ir::CallTarget::Method {
-                                extern_type: ext,
-                                method: m.to_string(),
-                            },
-                            receiver: Some(b.e),
-                            type_args: targs_ir,
-                            args: args_ir,
-                        })),
-                    ),
+                    Some((ret, targs_ir, args_ir)) => {
+                        if ext == "packet_in" && m == "extract" && args_ir.len() == 2 {
+                            let t = super::ty_from_ir(&args_ir[0].ty);
+                            let varbit = self.fields_of(&t).is_some_and(|fs| {
+                                fs.iter().any(|(_, f)| matches!(f, T::Varbit(_)))
+                            });
+                            if self.is_header(&t) && !varbit {
+                                self.err(
+                                    args[0].value.span,
+                                    format!(
+                                        "extract with a size needs a header with a varbit field; {} has none",
+                                        self.type_name(&t)
+                                    ),
+                                );
+                            }
+                        }
+                        mk(
+                            ret,
+                            K::Call(Box::new(ir::Call {
+                                target: ir::CallTarget::Method {
+                                    extern_type: ext,
+                                    method: m.to_string(),
+                                },
+                                receiver: Some(b.e),
+                                type_args: targs_ir,
+                                args: args_ir,
+                            })),
+                        )
+                    }
                     None => unknown(),
                 }
             }

@@ -329,6 +329,26 @@ impl<'a> Checker<'a, '_> {
             actions.iter().map(|a| a.action.clone()).collect(),
         );
         let _ = action_locals;
+        // Priorities order the entries of tables with ternary, range or optional fields; an
+        // exact/lpm table has no use for them (p4c rejects them).
+        let prioritised = keys
+            .iter()
+            .any(|k| matches!(k.match_kind.as_str(), "ternary" | "range" | "optional"));
+        if !prioritised && !keys.is_empty() {
+            if let Some((_, span)) = entry_priorities
+                .iter()
+                .find(|(p, _)| matches!(p, EntryPriority::Explicit(_)))
+            {
+                self.err(
+                    *span,
+                    format!(
+                        "table '{}' has no ternary, range or optional key field: its entries \
+                         cannot have priorities",
+                        t.name.name
+                    ),
+                );
+            }
+        }
         self.entry_priorities(
             &mut entries,
             &entry_priorities,
