@@ -1,5 +1,6 @@
 //! Generates the compiled tier (`exo_fastpath::codegen`) of the engine's benchmark programs,
-//! the STF suite's programs and any programs named in `EXO_CODEGEN_P4` (paths separated by
+//! the STF suite's programs, the paper's applications (`p4/apps`) and any programs named in
+//! `EXO_CODEGEN_P4` (paths separated by
 //! `:`; each compiled with its own directory as include directory), into one module per
 //! program. A program that does not compile is skipped with a warning: the binary then runs
 //! it with the interpreter.
@@ -22,9 +23,11 @@ fn p4_files(dir: &Path) -> Vec<PathBuf> {
 fn main() {
     let here = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let fastpath = here.parent().expect("fastpath/compiled").to_path_buf();
+    let root = fastpath.parent().expect("the workspace").to_path_buf();
     let dirs = [
         fastpath.join("benches").join("p4"),
         fastpath.join("tests").join("stf"),
+        root.join("p4").join("apps"),
     ];
     let mut programs = Vec::new();
     for d in &dirs {

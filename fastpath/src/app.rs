@@ -159,6 +159,26 @@ fn run(cli: Cli) -> Result<bool> {
                 fb.e.len(),
                 fb.args.len()
             );
+            // What they are: the statement or expression kind, with the extern for externs.
+            let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+            let kind = |d: String| {
+                d.split(|c: char| c == ' ' || c == '{' || c == ',')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_end_matches('(')
+                    .to_string()
+            };
+            for st in &fb.s {
+                *kinds.entry(kind(format!("{st:?}"))).or_default() += 1;
+            }
+            for e in &fb.e {
+                *kinds
+                    .entry(format!("expr {}", kind(format!("{e:?}"))))
+                    .or_default() += 1;
+            }
+            for (k, n) in kinds {
+                println!("  {n:4}  {k}");
+            }
             Ok(true)
         }
         Cmd::Bench(args) => {

@@ -457,6 +457,9 @@ impl Gen<'_> {
             S::Exit => {
                 let _ = write!(code, "ex.pk.exit = true; break '{l} Flow::Exit; ");
             }
+            S::Return(None) => {
+                let _ = write!(code, "break '{l} Flow::Return; ");
+            }
             S::Apply(t) => {
                 let _ = write!(code, "let _ = t{t}(ex); {}", Self::flags(l));
             }
@@ -571,6 +574,54 @@ impl Gen<'_> {
                         None => self.fallback(s, l, code),
                     }
                 }
+                Ext::RegisterRead {
+                    reg,
+                    dst: Loc::Slot(d),
+                    index,
+                } if simple(index) => {
+                    let i = self.expr(index);
+                    let _ = write!(
+                        code,
+                        "{{ let i = ({i}) as usize; let v = ex.st.registers.get({reg}).and_then(|r| r.get(i)).copied().unwrap_or(0); \
+                         ex.pk.phv[{d}] = v; }} "
+                    );
+                }
+                Ext::RegisterWrite { reg, index, value } if simple(index) && simple(value) => {
+                    let w = match self.p.instances[*reg as usize].kind {
+                        InstanceKind::Register { width, .. } => width,
+                        _ => 128,
+                    };
+                    let m = crate::bits::mask(w);
+                    let i = self.expr(index);
+                    let v = self.expr(value);
+                    let _ = write!(
+                        code,
+                        "{{ let i = ({i}) as usize; let v = {v}; \
+                         if let Some(x) = ex.st.registers.get_mut({reg}).and_then(|r| r.get_mut(i)) {{ *x = v & {m}u128; }} }} "
+                    );
+                }
+                Ext::Hash {
+                    dst: Loc::Slot(d),
+                    dst_width,
+                    algo,
+                    base,
+                    data,
+                    max,
+                } if simple(base) && simple(max) => match self.pack(data) {
+                    Some(pack) => {
+                        let b = self.expr(base);
+                        let mx = self.expr(max);
+                        let m = crate::bits::mask(*dst_width);
+                        let _ = write!(
+                            code,
+                            "{{ {pack} let h = hash(HashAlgo::{algo:?}, &b[..n], &mut ex.st.rng); \
+                             let base = {b}; let m = {mx}; \
+                             let v = if m == 0 {{ base.wrapping_add(h) }} else {{ base.wrapping_add(h % m) }}; \
+                             ex.pk.phv[{d}] = v & {m}u128; }} "
+                        );
+                    }
+                    None => self.fallback(s, l, code),
+                },
                 Ext::CounterCount { counter, index } if simple(index) => {
                     let i = self.expr(index);
                     let _ = write!(

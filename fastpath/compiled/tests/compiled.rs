@@ -39,19 +39,61 @@ fn program_for(stf: &Path) -> PathBuf {
     stf.with_file_name(format!("{base}.p4"))
 }
 
-#[test]
-fn stf_suite_passes_on_the_compiled_tier() {
-    exo_fastpath_compiled::register();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(fastpath_dir().join("tests").join("stf"))
-        .expect("tests/stf")
+fn stf_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("an STF directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "stf"))
         .collect();
     files.sort();
+    files
+}
+
+/// The app `p4/apps/APP.p4` of `p4/apps/tests/APP_CASE.stf` (the longest app name that
+/// prefixes the test's name, as tests/apps_stf.rs of exo-fastpath).
+fn app_for(stf: &Path) -> PathBuf {
+    let apps = stf.parent().and_then(Path::parent).expect("p4/apps/tests");
+    let name = stf.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let mut best: Option<PathBuf> = None;
+    for e in std::fs::read_dir(apps).expect("p4/apps").flatten() {
+        let p = e.path();
+        let Some(stem) = p.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if p.extension().is_some_and(|x| x == "p4")
+            && name.starts_with(&format!("{stem}_"))
+            && best
+                .as_ref()
+                .and_then(|b| b.file_stem())
+                .is_none_or(|b| b.len() < stem.len())
+        {
+            best = Some(p.clone());
+        }
+    }
+    best.unwrap_or_else(|| panic!("{}: no app", stf.display()))
+}
+
+#[test]
+fn stf_suite_passes_on_the_compiled_tier() {
+    exo_fastpath_compiled::register();
+    let mut files = stf_files(&fastpath_dir().join("tests").join("stf"));
     assert!(files.len() >= 60, "the STF suite is missing");
+    let apps = fastpath_dir()
+        .join("..")
+        .join("p4")
+        .join("apps")
+        .join("tests");
+    let app_tests = stf_files(&apps);
+    assert!(app_tests.len() >= 8, "the apps' STF tests are missing");
+    files.extend(app_tests);
     let mut failed = Vec::new();
     for stf in &files {
-        let prog = compiled_program(&program_for(stf));
+        let p4 = if stf.starts_with(&apps) {
+            app_for(stf)
+        } else {
+            program_for(stf)
+        };
+        let prog = compiled_program(&p4);
         let mut pipe = Pipeline::new(prog).expect("loads");
         assert!(
             pipe.prog.gen.is_some(),
