@@ -290,6 +290,14 @@ impl Gen<'_> {
                 a.name
             );
         }
+        for (i, f) in p.functions.iter().enumerate() {
+            let body = self.block(&f.body);
+            let _ = writeln!(
+                self.out,
+                "/// function {}\nfn f{i}(ex: &mut Exec<'_>) -> Flow {{ {body} }}\n",
+                f.name
+            );
+        }
         let mut keys = String::new();
         for (i, t) in p.tables.iter().enumerate() {
             self.table(i, t);
@@ -459,6 +467,24 @@ impl Gen<'_> {
             }
             S::Return(None) => {
                 let _ = write!(code, "break '{l} Flow::Return; ");
+            }
+            S::Return(Some((e, slot))) => {
+                let v = self.expr(e);
+                let _ = write!(
+                    code,
+                    "{{ let x = {v}; ex.pk.phv[{slot}] = x; break '{l} Flow::Return; }} "
+                );
+            }
+            S::CallFunction { func, args } => {
+                self.fb.args.push(args.clone());
+                let k = self.fb.args.len() - 1;
+                let _ = write!(
+                    code,
+                    "{{ let p = ex.p; ex.copy_in(&p.gen_fb.args[{k}]); let f = f{func}(ex); \
+                     ex.copy_out(&p.gen_fb.args[{k}]); \
+                     if f == Flow::Exit {{ break '{l} Flow::Exit; }} }} {}",
+                    Self::flags(l)
+                );
             }
             S::Apply(t) => {
                 let _ = write!(code, "let _ = t{t}(ex); {}", Self::flags(l));
@@ -738,13 +764,27 @@ impl Gen<'_> {
                 }
             }
             E::TableHit(t, hit) => format!("u128::from(t{t}(ex).0 == {hit})"),
+            E::Call(c) => match &**c {
+                Call::Function { func, args } => {
+                    let ret = self.p.functions[*func as usize].ret_slot;
+                    self.fb.args.push(args.clone());
+                    let k = self.fb.args.len() - 1;
+                    format!(
+                        "{{ let p = ex.p; ex.copy_in(&p.gen_fb.args[{k}]); let _ = f{func}(ex); \
+                         ex.copy_out(&p.gen_fb.args[{k}]); ex.pk.phv[{ret}] }}"
+                    )
+                }
+                _ => self.fallback_expr(e),
+            },
             E::ActionRun(t) => format!("(t{t}(ex).1 as u128)"),
-            _ => {
-                self.fb.e.push(e.clone());
-                let k = self.fb.e.len() - 1;
-                format!("{{ let p = ex.p; ex.eval(&p.gen_fb.e[{k}]) }}")
-            }
+            _ => self.fallback_expr(e),
         }
+    }
+
+    fn fallback_expr(&mut self, e: &E) -> String {
+        self.fb.e.push(e.clone());
+        let k = self.fb.e.len() - 1;
+        format!("{{ let p = ex.p; ex.eval(&p.gen_fb.e[{k}]) }}")
     }
 
     /// A fast extract (byte-aligned cursor, whole-byte header, enough bytes): an expression
