@@ -600,6 +600,17 @@ impl Gen<'_> {
                         None => self.fallback(s, l, code),
                     }
                 }
+                Ext::Verify(c, err) => {
+                    let v = self.expr(c);
+                    let _ = write!(
+                        code,
+                        "{{ let v = {v}; if v == 0 {{ ex.pk.parser_error = {err}u128; \
+                         break '{l} Flow::Reject; }} }} "
+                    );
+                    if !simple(c) {
+                        code.push_str(&Self::flags(l));
+                    }
+                }
                 Ext::RegisterRead {
                     reg,
                     dst: Loc::Slot(d),
