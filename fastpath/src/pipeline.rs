@@ -532,6 +532,7 @@ impl Pipeline {
 
     /// First half of a pass: the packet's context, the parser and verify checksum.
     /// `slot`: the packet's context, `self.pk` or an entry of `self.burst`.
+    #[inline(always)]
     fn begin_pass(
         &mut self,
         slot: Option<usize>,
@@ -618,6 +619,7 @@ impl Pipeline {
     }
 
     /// Second half of a pass: ingress, the traffic manager and egress of every copy.
+    #[inline(always)]
     fn end_pass(&mut self, slot: Option<usize>, in_port: u32, now: u64, out: &mut Outputs) {
         let Pipeline {
             prog,
@@ -906,6 +908,7 @@ fn session_ports(st: &State, cs: &exec::CloneSession) -> Vec<(u32, u32)> {
 
 /// Egress, compute checksum and deparser for one copy of a packet.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn egress(
     p: &CompiledProgram,
     st: &mut State,
