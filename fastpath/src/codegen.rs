@@ -154,6 +154,7 @@ pub fn generate(p: &CompiledProgram, name: &str) -> (String, Fallbacks) {
         fb: Fallbacks::default(),
         label: 0,
         out: String::new(),
+        narrow: narrow_slots(p),
     };
     g.program(name);
     (g.out, g.fb)
@@ -217,6 +218,92 @@ struct Gen<'a> {
     fb: Fallbacks,
     label: u32,
     out: String,
+    /// Slots known to hold values of at most 64 bits (header fields, action data, standard
+    /// metadata): loaded as their low 8 bytes. A 16-byte load of a slot just written as two
+    /// 8-byte halves stalls on store forwarding.
+    narrow: std::collections::HashSet<u32>,
+}
+
+/// Slots whose values fit 64 bits: scalar header fields of at most 64 bits, action data
+/// parameters of at most 64 bits, and the standard metadata fields (all narrower).
+fn narrow_slots(p: &CompiledProgram) -> std::collections::HashSet<u32> {
+    fn walk(ss: &[S], out: &mut std::collections::HashSet<u32>) {
+        for s in ss {
+            match s {
+                S::Extern(x) => match &**x {
+                    Ext::Extract { hdr, .. } => header(hdr, out),
+                    Ext::Emit(items) => {
+                        for EmitItem::Header(h) in items {
+                            header(h, out);
+                        }
+                    }
+                    _ => {}
+                },
+                S::If(_, a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                S::Block(b) => walk(b, out),
+                S::Switch(_, cases, d) => {
+                    for (_, b) in cases {
+                        walk(b, out);
+                    }
+                    if let Some(d) = d {
+                        walk(d, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    fn header(h: &EmitHeader, out: &mut std::collections::HashSet<u32>) {
+        for (l, w, k) in &h.fields {
+            if let (Loc::Slot(s), FieldKind::Scalar) = (l, k) {
+                if *w <= 64 {
+                    out.insert(*s);
+                }
+            }
+        }
+    }
+    let mut out = std::collections::HashSet::new();
+    walk(&p.parser.init, &mut out);
+    for st in &p.parser.states {
+        walk(&st.body, &mut out);
+    }
+    for ss in [&p.verify, &p.ingress, &p.egress, &p.compute, &p.deparser] {
+        walk(ss, &mut out);
+    }
+    for a in &p.actions {
+        walk(&a.body, &mut out);
+        for &(s, w) in &a.data_params {
+            if w <= 64 {
+                out.insert(s);
+            }
+        }
+    }
+    let sm = &p.std_meta;
+    for s in [
+        sm.ingress_port,
+        sm.egress_spec,
+        sm.egress_port,
+        sm.instance_type,
+        sm.packet_length,
+        sm.mcast_grp,
+        sm.egress_rid,
+        sm.checksum_error,
+        sm.parser_error,
+        sm.ingress_global_timestamp,
+        sm.egress_global_timestamp,
+        sm.enq_timestamp,
+        sm.deq_timedelta,
+        sm.priority,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        out.insert(s);
+    }
+    out
 }
 
 /// Whether evaluating `e` can neither set the packet's exit or reject flags nor apply a table
@@ -722,6 +809,9 @@ impl Gen<'_> {
     fn expr(&mut self, e: &E) -> String {
         match e {
             E::Const(v) => format!("{v}u128"),
+            E::Load(Loc::Slot(s)) if self.narrow.contains(s) => {
+                format!("u128::from(ex.pk.phv[{s}] as u64)")
+            }
             E::Load(Loc::Slot(s)) => format!("ex.pk.phv[{s}]"),
             E::Not(a) => format!("u128::from(({}) == 0)", self.expr(a)),
             E::BitNot(a, m) => format!("(!({}) & {m}u128)", self.expr(a)),

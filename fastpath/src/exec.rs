@@ -1524,7 +1524,7 @@ fn low_u128(v: &BigUint) -> u128 {
 pub const DROP_PORT: u128 = 511;
 
 /// The action data bytes `data` refers to in table `t` (empty when there are none).
-#[inline]
+#[inline(always)]
 pub fn action_data(st: &State, t: usize, data: DataRef) -> &[u8] {
     let rt = &st.tables[t];
     match data {
