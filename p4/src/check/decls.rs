@@ -835,6 +835,15 @@ impl<'a> Checker<'a, '_> {
                         ),
                     );
                 }
+                if targs.is_empty() && !decl.type_params.is_empty() && i.args.is_empty() {
+                    self.err(
+                        i.name.span,
+                        format!(
+                            "cannot infer the type arguments of '{ext}': no constructor argument \
+                             gives them (write {ext}<...>)"
+                        ),
+                    );
+                }
                 // Missing type arguments are inferred from use (p4c accepts `counter(8, ...)`).
                 let ctors: Vec<&'a ast::FunctionProto> = decl
                     .methods

@@ -1783,6 +1783,43 @@ impl<'a> Checker<'a, '_> {
                         }
                         let ret = sig.as_ref().map_or(T::Unknown, |s| s.ret.clone());
                         let args_ir = self.call_sig(&name, sig.as_ref(), args, span);
+                        // A type parameter bound by an argument needs a type with a known
+                        // width and values: not an integer literal, not an instance.
+                        let positional = args.iter().all(|a| a.name.is_none());
+                        if let Some(sg) =
+                            sig.as_ref().filter(|_| type_args.is_empty() && positional)
+                        {
+                            for (((pname, pty, _, _), x), a) in
+                                sg.params.iter().zip(&args_ir).zip(args)
+                            {
+                                let T::Param(tp) = pty else { continue };
+                                let instance = match &a.value.kind {
+                                    A::Path(ap) => matches!(
+                                        self.lookup_path(ap).map(|e| &e.sym),
+                                        Some(Sym::Instance { .. })
+                                    ),
+                                    _ => false,
+                                };
+                                let at = if instance {
+                                    T::Block(String::new())
+                                } else {
+                                    super::ty_from_ir(&x.ty)
+                                };
+                                let why = match at {
+                                    T::Int => "an integer literal has no width (add a cast, e.g. (bit<8>)1)",
+                                    T::Block(_) | T::Extern(..) => {
+                                        "an instance is not a value"
+                                    }
+                                    _ => continue,
+                                };
+                                self.err(
+                                    span,
+                                    format!(
+                                        "cannot infer type parameter '{tp}' of '{name}' from argument '{pname}': {why}"
+                                    ),
+                                );
+                            }
+                        }
                         let ret = if ret.contains_param() {
                             T::Unknown
                         } else {

@@ -323,7 +323,20 @@ impl<'a, 'd> Checker<'a, 'd> {
                 };
                 match entry.sym.clone() {
                     Sym::Type(t) => t,
-                    Sym::ExternType(_) => {
+                    Sym::ExternType(decl) => {
+                        // Fewer are filled in (v1model's `register<T>` leaves the index
+                        // type to its default); more is an error.
+                        if args.len() > decl.type_params.len() {
+                            self.err(
+                                path.name.span,
+                                format!(
+                                    "wrong number of type arguments to extern '{name}': expected {}, got {}",
+                                    decl.type_params.len(),
+                                    args.len()
+                                ),
+                            );
+                            return T::Unknown;
+                        }
                         let targs = args.iter().map(|a| self.resolve_type(a)).collect();
                         T::Extern(name.clone(), targs)
                     }
