@@ -162,7 +162,7 @@ fn run(cli: Cli) -> Result<bool> {
             // What they are: the statement or expression kind, with the extern for externs.
             let mut kinds = std::collections::BTreeMap::<String, usize>::new();
             let kind = |d: String| {
-                d.split(|c: char| c == ' ' || c == '{' || c == ',')
+                d.split([' ', '{', ','])
                     .next()
                     .unwrap_or_default()
                     .trim_end_matches('(')

@@ -504,12 +504,19 @@ impl Gen<'_> {
                 );
             }
             S::If(c, a, b) => {
+                // A table applied in the condition may have run an action that exited: the
+                // block ends before either branch (as `Exec::stmt`).
+                let check = if simple(c) {
+                    String::new()
+                } else {
+                    Self::flags(l)
+                };
                 let c = self.expr(c);
                 let a = self.block(a);
                 let b = self.block(b);
                 let _ = write!(
                     code,
-                    "{{ let f = if ({c}) != 0 {{ {a} }} else {{ {b} }}; \
+                    "{{ let go = ({c}) != 0; {check}let f = if go {{ {a} }} else {{ {b} }}; \
                      if f != Flow::Next {{ break '{l} f; }} }} {}",
                     Self::flags(l)
                 );
@@ -523,6 +530,11 @@ impl Gen<'_> {
                 );
             }
             S::Switch(e, cases, default) => {
+                let check = if simple(e) {
+                    String::new()
+                } else {
+                    Self::flags(l)
+                };
                 let v = self.expr(e);
                 let mut chain = String::new();
                 for (labels, body) in cases {
@@ -544,7 +556,7 @@ impl Gen<'_> {
                 };
                 let _ = write!(
                     code,
-                    "{{ let v = {v}; let f = {chain}{{ {d} }}; \
+                    "{{ let v = {v}; {check}let f = {chain}{{ {d} }}; \
                      if f != Flow::Next {{ break '{l} f; }} }} {}",
                     Self::flags(l)
                 );

@@ -716,6 +716,16 @@ impl Exec<'_> {
         }
     }
 
+    /// The flow for a set exit or reject flag (exit first).
+    #[cold]
+    pub fn flag_flow(&self) -> Flow {
+        if self.pk.exit {
+            Flow::Exit
+        } else {
+            Flow::Reject
+        }
+    }
+
     pub fn stmt(&mut self, s: &S) -> Flow {
         match s {
             S::Set(l, e) => {
@@ -751,15 +761,20 @@ impl Exec<'_> {
                 }
             }
             S::If(c, a, b) => {
-                return if self.ev(c) != 0 {
-                    self.run(a)
-                } else {
-                    self.run(b)
-                };
+                let go = self.ev(c) != 0;
+                // A table applied in the condition may have run an action that exited (or a
+                // lookahead failed): the block ends before either branch.
+                if self.pk.exit | self.pk.reject {
+                    return self.flag_flow();
+                }
+                return if go { self.run(a) } else { self.run(b) };
             }
             S::Block(b) => return self.run(b),
             S::Switch(e, cases, default) => {
                 let v = self.ev(e);
+                if self.pk.exit | self.pk.reject {
+                    return self.flag_flow();
+                }
                 for (labels, body) in cases {
                     if labels.contains(&v) {
                         return self.run(body);
