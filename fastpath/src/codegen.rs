@@ -469,8 +469,7 @@ impl Gen<'_> {
                 } else {
                     let _ = write!(
                         code,
-                        "{{ let v = {v}; if ex.pk.reject {{ break '{l} Flow::Reject; }} \
-                         ex.pk.phv[{d}] = v; }} {}",
+                        "{{ let v = {v}; {} ex.pk.phv[{d}] = v; }} ",
                         Self::flags(l)
                     );
                 }

@@ -730,8 +730,10 @@ impl Exec<'_> {
         match s {
             S::Set(l, e) => {
                 let v = self.ev(e);
-                if self.pk.reject {
-                    return Flow::Reject;
+                // A failed lookahead, or an exit in the action of a table applied in `e`:
+                // nothing is assigned.
+                if self.pk.reject | self.pk.exit {
+                    return self.flag_flow();
                 }
                 self.store(l, v);
             }

@@ -70,8 +70,7 @@ control IG(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm)
                 }
             }
         } else {
-            bool hit = by_value.apply().hit;
-            hdr.h.a = hit ? 8w0x51 : 8w0x61;
+            hdr.h.a = by_value.apply().hit ? 8w0x51 : 8w0x61;
             hdr.h.b = 0x52;
         }
         hdr.h.c = hdr.h.c + 1;
