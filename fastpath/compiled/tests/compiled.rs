@@ -1,6 +1,8 @@
 //! The compiled tier against the interpreter: every STF test of the suite passes on the
-//! generated code of its program, and the benchmark programs give the same outputs, byte for
-//! byte, and the same table statistics on their traffic and on damaged copies of it.
+//! generated code of its program; after each STF script, damaged copies of its packets give
+//! the same outputs and state on both tiers; and the benchmark programs give the same
+//! outputs, byte for byte, and the same table statistics on their traffic and on damaged
+//! copies of it.
 
 use exo_fastpath::bench::BenchArgs;
 use exo_fastpath::{Batch, Outputs, Pipeline};
@@ -230,4 +232,88 @@ fn benchmark_programs_match_the_interpreter() {
         assert_eq!(fast.st.counters, slow.st.counters, "counters");
         assert_eq!(fast.st.registers, slow.st.registers, "registers");
     }
+}
+
+/// The packets of an STF script (`packet PORT HEX`), with their ports.
+fn stf_packets(text: &str) -> Vec<(u32, Vec<u8>)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        if words.next() != Some("packet") {
+            continue;
+        }
+        let Some(port) = words.next().and_then(|p| p.parse().ok()) else {
+            continue;
+        };
+        let hex: String = words.collect();
+        let bytes: Option<Vec<u8>> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+            .collect();
+        if let Some(b) = bytes {
+            out.push((port, b));
+        }
+    }
+    out
+}
+
+#[test]
+fn stf_programs_match_the_interpreter_on_damaged_packets() {
+    exo_fastpath_compiled::register();
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut compared = 0usize;
+    for stf in stf_files(&fastpath_dir().join("tests").join("stf")) {
+        let prog = compiled_program(&program_for(&stf));
+        let mut fast = Pipeline::new(prog.clone()).expect("loads");
+        let mut slow = Pipeline::interpreted(prog).expect("loads");
+        let text = std::fs::read_to_string(&stf).expect("readable");
+        let name = stf.file_name().and_then(|s| s.to_str()).unwrap_or("?");
+        // The script sets both up alike (entries, registers, sessions...).
+        let _ = exo_fastpath::stf::run(&mut fast, name, &text);
+        let _ = exo_fastpath::stf::run(&mut slow, name, &text);
+        let packets = stf_packets(&text);
+        if packets.is_empty() {
+            continue;
+        }
+        let (mut out_f, mut out_s) = (Outputs::new(), Outputs::new());
+        for k in 0..200u64 {
+            let (port, base) = &packets[k as usize % packets.len()];
+            let mut p = base.clone();
+            match next() % 4 {
+                0 => p.truncate(next() as usize % (p.len() + 1)),
+                1 => {
+                    for _ in 0..1 + next() % 3 {
+                        if !p.is_empty() {
+                            let at = next() as usize % p.len();
+                            p[at] = next() as u8;
+                        }
+                    }
+                }
+                2 => p.extend((0..next() % 40).map(|_| next() as u8)),
+                _ => {}
+            }
+            out_f.clear();
+            out_s.clear();
+            fast.process(&p, *port, 1_000 * k, &mut out_f);
+            slow.process(&p, *port, 1_000 * k, &mut out_s);
+            assert_eq!(
+                out_f.as_slice(),
+                out_s.as_slice(),
+                "{name}: packet {k} ({p:02x?}) gives different outputs"
+            );
+            compared += 1;
+        }
+        assert_eq!(fast.st.registers, slow.st.registers, "{name}: registers");
+        assert_eq!(fast.st.counters, slow.st.counters, "{name}: counters");
+        assert_eq!(fast.st.digests, slow.st.digests, "{name}: digests");
+        for (t, (f, s)) in fast.st.tables.iter().zip(&slow.st.tables).enumerate() {
+            assert_eq!((f.hits, f.misses), (s.hits, s.misses), "{name}: table {t}");
+        }
+    }
+    assert!(compared > 10_000, "only {compared} packets compared");
 }
