@@ -321,6 +321,50 @@ fn simple(e: &E) -> bool {
     }
 }
 
+/// Code packing values (expression, width in bits), most significant bit first and each
+/// masked to its width, into the byte array `buf`: each 64-bit word of the result is
+/// assembled in a register from the fields that overlap it and stored once. (Storing field
+/// by field with 8-byte read-modify-writes at overlapping offsets stalls on store forwarding
+/// at every field.) Returns the code and the array size to declare (whole words).
+fn packed_words(vals: &[(String, u32)], buf: &str) -> (String, usize) {
+    let mut code = String::new();
+    let mut spans = Vec::new();
+    let mut off = 0u32;
+    for (i, (e, w)) in vals.iter().enumerate() {
+        if *w > 0 {
+            let _ = write!(code, "let v{i}: u128 = ({e}) & {}u128; ", crate::bits::mask(*w));
+            spans.push((i, off, *w));
+        }
+        off += w;
+    }
+    let words = off.div_ceil(64);
+    for k in 0..words {
+        let (lo, hi) = (64 * k, 64 * (k + 1));
+        let terms: Vec<String> = spans
+            .iter()
+            .filter(|&&(_, o, w)| o < hi && o + w > lo)
+            .map(|&(i, o, w)| {
+                let end = o + w;
+                if hi >= end {
+                    format!("((v{i} << {}) as u64)", hi - end)
+                } else {
+                    format!("((v{i} >> {}) as u64)", end - hi)
+                }
+            })
+            .collect();
+        if !terms.is_empty() {
+            let _ = write!(
+                code,
+                "{buf}[{}..{}].copy_from_slice(&({}).to_be_bytes()); ",
+                8 * k,
+                8 * k + 8,
+                terms.join(" | ")
+            );
+        }
+    }
+    (code, 8 * words as usize)
+}
+
 /// Hash algorithms whose result depends on the data only (not on the random source).
 fn algo_fixed(a: HashAlgo) -> bool {
     !matches!(a, HashAlgo::Random)
@@ -790,30 +834,16 @@ impl Gen<'_> {
         {
             return None;
         }
+        let vals: Vec<(String, u32)> = data
+            .iter()
+            .map(|f| (self.expr(&f.e), f.width))
+            .collect();
         let total: u32 = data.iter().map(|f| f.width).sum();
-        let n = total.div_ceil(8);
-        let mut code = format!("let mut b = [0u8; {}]; let n = {n}; ", n + 16);
-        let mut off = 0u32;
-        for f in data {
-            let (o, sh, w) = (off / 8, off % 8, f.width);
-            let v = self.expr(&f.e);
-            if w == 0 {
-            } else if sh + w <= 64 {
-                let _ = write!(code, "{{ let v = {v}; wr64(&mut b, {o}, {sh}, {w}, v); }} ");
-            } else if sh + w <= 128 {
-                let _ = write!(
-                    code,
-                    "{{ let v = {v}; wr128(&mut b, {o}, {sh}, {w}, v); }} "
-                );
-            } else {
-                let _ = write!(
-                    code,
-                    "{{ let v = {v}; write_bits(&mut b, {off}, {w}, v & mask({w})); }} "
-                );
-            }
-            off += w;
-        }
-        Some(code)
+        let (words, size) = packed_words(&vals, "b");
+        Some(format!(
+            "let mut b = [0u8; {size}]; let n = {}; {words}",
+            total.div_ceil(8)
+        ))
     }
 
     /// An expression of type `u128` (the interpreter's [`Exec::eval`]).
@@ -940,25 +970,22 @@ impl Gen<'_> {
             return String::new();
         };
         let n = (h.fixed_bits / 8) as usize;
-        let mut code = format!(
-            "if ex.pk.phv[{valid}] != 0 {{ let mut h = [0u8; {}]; ",
-            n + 16
-        );
-        let mut off = 0u32;
-        for &(s, w) in fields.iter() {
-            let (o, sh) = (off / 8, off % 8);
-            if w == 0 {
-            } else if sh + w <= 64 {
-                let _ = write!(code, "wr64(&mut h, {o}, {sh}, {w}, ex.pk.phv[{s}]); ");
-            } else if sh + w <= 128 {
-                let _ = write!(code, "wr128(&mut h, {o}, {sh}, {w}, ex.pk.phv[{s}]); ");
-            } else {
-                let _ = write!(code, "write_bits(&mut h, {off}, {w}, ex.pk.phv[{s}]); ");
-            }
-            off += w;
-        }
-        let _ = write!(code, "ex.pk.out.extend_from_slice(&h[..{n}]); }} ");
-        code
+        let vals: Vec<(String, u32)> = fields
+            .iter()
+            .map(|&(s, w)| {
+                let load = if self.narrow.contains(&s) {
+                    format!("u128::from(ex.pk.phv[{s}] as u64)")
+                } else {
+                    format!("ex.pk.phv[{s}]")
+                };
+                (load, w)
+            })
+            .collect();
+        let (words, size) = packed_words(&vals, "h");
+        format!(
+            "if ex.pk.phv[{valid}] != 0 {{ let mut h = [0u8; {size}]; {words}\
+             ex.pk.out.extend_from_slice(&h[..{n}]); }} "
+        )
     }
 
     fn table(&mut self, i: usize, t: &CTable) {
