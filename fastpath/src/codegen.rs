@@ -332,7 +332,11 @@ fn packed_words(vals: &[(String, u32)], buf: &str) -> (String, usize) {
     let mut off = 0u32;
     for (i, (e, w)) in vals.iter().enumerate() {
         if *w > 0 {
-            let _ = write!(code, "let v{i}: u128 = ({e}) & {}u128; ", crate::bits::mask(*w));
+            let _ = write!(
+                code,
+                "let v{i}: u128 = ({e}) & {}u128; ",
+                crate::bits::mask(*w)
+            );
             spans.push((i, off, *w));
         }
         off += w;
@@ -834,10 +838,7 @@ impl Gen<'_> {
         {
             return None;
         }
-        let vals: Vec<(String, u32)> = data
-            .iter()
-            .map(|f| (self.expr(&f.e), f.width))
-            .collect();
+        let vals: Vec<(String, u32)> = data.iter().map(|f| (self.expr(&f.e), f.width)).collect();
         let total: u32 = data.iter().map(|f| f.width).sum();
         let (words, size) = packed_words(&vals, "b");
         Some(format!(
