@@ -711,14 +711,15 @@ impl Gen<'_> {
                     dst: Loc::Slot(d),
                     width,
                     algo,
-                    with_payload: false,
+                    with_payload,
                 } if simple(cond) && algo_fixed(*algo) => match self.pack(data) {
                     Some(pack) => {
                         let c = self.expr(cond);
                         let m = crate::bits::mask(*width);
+                        let input = Self::checksum_input(*with_payload, *algo);
                         let _ = write!(
                             code,
-                            "if ({c}) != 0 {{ {pack}                              let h = hash(HashAlgo::{algo:?}, &b[..n], &mut ex.st.rng);                              ex.pk.phv[{d}] = h & {m}u128; }} "
+                            "if ({c}) != 0 {{ {pack} {input} ex.pk.phv[{d}] = h & {m}u128; }} "
                         );
                     }
                     None => self.fallback(s, l, code),
@@ -728,7 +729,7 @@ impl Gen<'_> {
                     data,
                     expected,
                     algo,
-                    with_payload: false,
+                    with_payload,
                 } if simple(cond) && simple(expected) && algo_fixed(*algo) => {
                     match self.pack(data) {
                         Some(pack) => {
@@ -738,9 +739,10 @@ impl Gen<'_> {
                                 Some(e) => format!("ex.pk.phv[{e}] = 1;"),
                                 None => String::new(),
                             };
+                            let input = Self::checksum_input(*with_payload, *algo);
                             let _ = write!(
                                 code,
-                                "if ({c}) != 0 {{ {pack}                                  let h = hash(HashAlgo::{algo:?}, &b[..n], &mut ex.st.rng);                                  let exp = {exp}; if h != exp {{ {set} }} }} "
+                                "if ({c}) != 0 {{ {pack} {input} let exp = {exp}; if h != exp {{ {set} }} }} "
                             );
                         }
                         None => self.fallback(s, l, code),
@@ -815,6 +817,22 @@ impl Gen<'_> {
                 _ => self.fallback(s, l, code),
             },
             _ => self.fallback(s, l, code),
+        }
+    }
+
+    /// Code computing `h`, the checksum with `algo` of the packed fields in `b[..n]`,
+    /// followed by the payload (the bytes after the parsed headers) when `with_payload`,
+    /// gathered in the pipeline's scratch buffer as the interpreter does.
+    fn checksum_input(with_payload: bool, algo: HashAlgo) -> String {
+        if with_payload {
+            format!(
+                "let start = ex.pk.cursor.div_ceil(8).min(ex.pk.data.len()); \
+                 ex.st.scratch.clear(); ex.st.scratch.extend_from_slice(&b[..n]); \
+                 ex.st.scratch.extend_from_slice(&ex.pk.data[start..]); \
+                 let h = hash(HashAlgo::{algo:?}, &ex.st.scratch, &mut ex.st.rng);"
+            )
+        } else {
+            format!("let h = hash(HashAlgo::{algo:?}, &b[..n], &mut ex.st.rng);")
         }
     }
 

@@ -1241,8 +1241,7 @@ impl Exec<'_> {
                     self.pack(data);
                     if *with_payload {
                         let start = self.pk.cursor.div_ceil(8).min(self.pk.data.len());
-                        let payload = self.pk.data[start..].to_vec();
-                        self.st.scratch.extend_from_slice(&payload);
+                        self.st.scratch.extend_from_slice(&self.pk.data[start..]);
                     }
                     let h = externs::hash(*algo, &self.st.scratch, &mut self.st.rng);
                     let exp = self.ev(expected);
@@ -1266,8 +1265,7 @@ impl Exec<'_> {
                     if *with_payload {
                         // The payload follows the headers the parser consumed.
                         let start = self.pk.cursor.div_ceil(8).min(self.pk.data.len());
-                        let payload = self.pk.data[start..].to_vec();
-                        self.st.scratch.extend_from_slice(&payload);
+                        self.st.scratch.extend_from_slice(&self.pk.data[start..]);
                     }
                     let h = externs::hash(*algo, &self.st.scratch, &mut self.st.rng);
                     self.store(dst, h & mask(*width));
