@@ -336,6 +336,12 @@ pub fn run(args: &RunArgs) -> Result<bool> {
         RunConfig::parse(&text, &base).map_err(|e| anyhow!("{}: {e}", args.config.display()))?;
     let ir = load_ir(&cfg.program, &cfg.include)?;
     let mut procs = pipelines(&ir, cfg.entries.as_deref(), cfg.cores)?;
+    if procs.first().is_some_and(|p| p.prog.gen.is_some()) {
+        eprintln!(
+            "{}: running generated code (compiled tier)",
+            cfg.program.display()
+        );
+    }
     install_signal_handler();
     let opts = LoopOptions {
         burst: cfg.burst,
@@ -515,8 +521,13 @@ pub fn io_bench(args: &IoBenchArgs) -> Result<bool> {
         ..LoopOptions::default()
     };
     println!(
-        "program {} | backend {:?} | {} core(s) | {} distinct packets | burst {}",
+        "program {} ({}) | backend {:?} | {} core(s) | {} distinct packets | burst {}",
         args.program.display(),
+        if pipes.first().is_some_and(|p| p.prog.gen.is_some()) {
+            "compiled"
+        } else {
+            "interpreter"
+        },
         args.backend,
         cores,
         frames.len(),
