@@ -1,8 +1,9 @@
 //! The `exo-fastpath` command line, shared by the `exo-fastpath` binary and binaries that hold
 //! generated code (see [`crate::codegen`]).
 
+use crate::io::cli::load_ir;
 use crate::Pipeline;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -61,30 +62,6 @@ enum Cmd {
 fn load(path: &Path, include: &[PathBuf]) -> Result<Pipeline> {
     let ir = load_ir(path, include)?;
     Pipeline::from_ir(&ir).with_context(|| format!("loading {}", path.display()))
-}
-
-/// The checked IR of a `.p4` file, or of an IR JSON file.
-pub fn load_ir(path: &Path, include: &[PathBuf]) -> Result<exo_p4::ir::Program> {
-    if !path.exists() {
-        bail!("{}: no such file", path.display());
-    }
-    let ir = if path.extension().is_some_and(|e| e == "json") {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        exo_p4::ir::Program::from_json(&text).with_context(|| path.display().to_string())?
-    } else {
-        let opts = exo_p4::CompileOptions {
-            include_dirs: include.to_vec(),
-            defines: Vec::new(),
-        };
-        let c = exo_p4::compile_file(path, &opts);
-        if c.has_errors() {
-            eprint!("{}", c.render_diagnostics());
-            bail!("{}: {} error(s)", path.display(), c.diags.error_count());
-        }
-        c.ir.context("no IR produced")?
-    };
-    Ok(ir)
 }
 
 fn run(cli: Cli) -> Result<bool> {
