@@ -62,6 +62,7 @@ impl Outputs {
         &self.origins
     }
 
+    #[inline]
     pub fn push(&mut self, port: u32, head: &[u8], payload: &[u8]) {
         self.origins.push(self.origin);
         if self.len == self.pkts.len() {
@@ -359,10 +360,16 @@ impl Pipeline {
         }
     }
 
+    #[inline]
     fn drain_passes(&mut self, now: u64, out: &mut Outputs) {
-        if self.passes.is_empty() {
-            return;
+        if !self.passes.is_empty() {
+            self.drain_queued(now, out);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn drain_queued(&mut self, now: u64, out: &mut Outputs) {
         let mut n = 1;
         while let Some(pass) = self.passes.pop_front() {
             n += 1;
@@ -608,10 +615,14 @@ impl Pipeline {
         };
         let err = ex.pk.parser_error;
         Self::set_sm(ex.pk, sm.parser_error, err);
-        let _ = match p.gen {
-            Some(g) => (g.verify)(&mut ex),
-            None => ex.run_block(&p.verify),
-        };
+        // An empty verify block has no effect (the parser leaves no exit pending), as is
+        // common: skipped.
+        if !p.verify.is_empty() {
+            let _ = match p.gen {
+                Some(g) => (g.verify)(&mut ex),
+                None => ex.run_block(&p.verify),
+            };
+        }
         if *has_i2e_clone {
             snapshot.copy_from_slice(&ex.pk.phv);
             *snapshot_cursor = ex.pk.cursor;
