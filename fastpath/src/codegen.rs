@@ -1018,7 +1018,7 @@ impl Gen<'_> {
             return;
         }
         let (key, off) = self.key(t);
-        let mut code = format!("let mut small = [0u8; {}]; {key}", off + 16);
+        let mut code = format!("let mut small = [0u8; {}]; {key}", off.div_ceil(8) * 8);
         if off > 0
             && t.keys
                 .iter()
@@ -1109,24 +1109,25 @@ impl Gen<'_> {
     /// Code writing table `t`'s key into `small` (one 16-byte store per field, left-aligned,
     /// as [`Exec::build_key`]), and the key's length.
     fn key(&mut self, t: &CTable) -> (String, usize) {
+        // Each field in its whole bytes, big-endian, fields back to back: a packing of the
+        // values at widths rounded up to bytes, assembled a word at a time so that hashing
+        // the key reads back whole stored words (field-wide stores at unaligned offsets,
+        // read back as words, stall on store forwarding).
         let mut code = String::new();
-        let mut off = 0usize;
+        let mut vals = Vec::new();
         for k in &t.keys {
             let v = self.expr(&k.e);
-            let n = k.width.div_ceil(8) as usize;
+            let n = k.width.div_ceil(8);
             if n == 0 {
                 let _ = write!(code, "let _ = {v}; ");
             } else {
-                let _ = write!(
-                    code,
-                    "{{ let v: u128 = {v}; small[{off}..{}].copy_from_slice(&(v << {}).to_be_bytes()); }} ",
-                    off + 16,
-                    8 * (16 - n)
-                );
+                vals.push((v, 8 * n));
             }
-            off += n;
         }
-        (code, off)
+        let off: u32 = vals.iter().map(|(_, w)| w / 8).sum();
+        let (words, _) = packed_words(&vals, "small");
+        code.push_str(&words);
+        (code, off as usize)
     }
 
     fn parser(&mut self) {
