@@ -18,21 +18,11 @@ fn load(name: &str) -> Pipeline {
 
 fn args(program: &str, flows: usize, zipf: f64, lpm: usize, ternary: usize) -> BenchArgs {
     BenchArgs {
-        program: PathBuf::from(program),
-        include: Vec::new(),
         flows,
         zipf,
-        pkt_size: 64,
-        seconds: 0.0,
-        burst: 32,
-        cores: 1,
-        entries: None,
-        pcap: None,
         lpm_fill: lpm,
         ternary_fill: ternary,
-        ternary_masks: 10,
-        seed: 1,
-        prefetch_min_entries: None,
+        ..BenchArgs::new(program)
     }
 }
 

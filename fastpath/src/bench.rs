@@ -64,6 +64,31 @@ pub struct BenchArgs {
     pub prefetch_min_entries: Option<usize>,
 }
 
+impl BenchArgs {
+    /// The command line's defaults for `program` (callers set the fields they vary with
+    /// struct update syntax, so a new option needs no change there). `seconds` is 0: the
+    /// caller decides whether to measure.
+    pub fn new(program: impl Into<PathBuf>) -> BenchArgs {
+        BenchArgs {
+            program: program.into(),
+            include: Vec::new(),
+            flows: 1024,
+            zipf: 0.0,
+            pkt_size: 64,
+            seconds: 0.0,
+            burst: 32,
+            cores: 1,
+            entries: None,
+            pcap: None,
+            lpm_fill: 0,
+            ternary_fill: 0,
+            ternary_masks: 10,
+            seed: 1,
+            prefetch_min_entries: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BenchReport {
     pub program: String,

@@ -13,21 +13,13 @@ fn root() -> PathBuf {
 
 fn args(program: &str, flows: usize) -> BenchArgs {
     BenchArgs {
-        program: root().join(program),
-        include: Vec::new(),
         flows,
         zipf: 0.9,
-        pkt_size: 64,
-        seconds: 0.0,
-        burst: 32,
-        cores: 1,
-        entries: None,
-        pcap: None,
         lpm_fill: 50,
         ternary_fill: 20,
         ternary_masks: 4,
         seed: 3,
-        prefetch_min_entries: None,
+        ..BenchArgs::new(root().join(program))
     }
 }
 

@@ -120,21 +120,12 @@ fn stf_suite_passes_on_the_compiled_tier() {
 
 fn args(program: &str, flows: usize, lpm_fill: usize, ternary_fill: usize) -> BenchArgs {
     BenchArgs {
-        program: fastpath_dir().join("benches").join("p4").join(program),
-        include: Vec::new(),
         flows,
         zipf: 0.9,
-        pkt_size: 64,
-        seconds: 0.0,
-        burst: 32,
-        cores: 1,
-        entries: None,
-        pcap: None,
         lpm_fill,
         ternary_fill,
-        ternary_masks: 10,
         seed: 7,
-        prefetch_min_entries: None,
+        ..BenchArgs::new(fastpath_dir().join("benches").join("p4").join(program))
     }
 }
 

@@ -481,21 +481,18 @@ fn bench_traffic(args: &IoBenchArgs, pipes: &mut [Pipeline]) -> Result<(Vec<Vec<
         return Ok((frames, args.entries.is_none()));
     }
     let bargs = crate::bench::BenchArgs {
-        program: args.program.clone(),
         include: args.include.clone(),
         flows: args.flows,
         zipf: args.zipf,
         pkt_size: args.pkt_size,
         seconds: args.seconds,
         burst: args.burst,
-        cores: 1,
         entries: args.entries.clone(),
-        pcap: None,
         lpm_fill: args.lpm_fill,
         ternary_fill: args.ternary_fill,
         ternary_masks: args.ternary_masks,
         seed: args.seed,
-        prefetch_min_entries: None,
+        ..crate::bench::BenchArgs::new(args.program.clone())
     };
     let mut frames = Vec::new();
     for (i, p) in pipes.iter_mut().enumerate() {
