@@ -55,6 +55,43 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
     finish(h)
 }
 
+/// Words needed by [`key_words`] for a key of `len` bytes.
+#[inline(always)]
+pub const fn word_count(len: usize) -> usize {
+    len.div_ceil(8)
+}
+
+/// The words [`hash_bytes`] folds in for `bytes`: each full 8-byte chunk little-endian, then
+/// the tail (if any) as [`tail_word`] makes it. Writes `word_count(bytes.len())` words to the
+/// front of `out` (fewer if `out` is shorter). Like the tail word, it commutes with masking:
+/// `key_words(k & m) == key_words(k) & key_words(m)` word by word.
+#[inline(always)]
+pub fn key_words(bytes: &[u8], out: &mut [u64]) {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut o = out.iter_mut();
+    for (c, w) in (&mut chunks).zip(&mut o) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        *w = u64::from_le_bytes(b);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        if let Some(w) = o.next() {
+            *w = tail_word(rest);
+        }
+    }
+}
+
+/// `hash_bytes(bytes)` given `len = bytes.len()` and `words = key_words(bytes)`.
+#[inline(always)]
+pub fn hash_words(len: usize, words: &[u64]) -> u64 {
+    let mut h = SEED ^ (len as u64).wrapping_mul(K1);
+    for &w in words {
+        h = fold_mul(h ^ w, K1);
+    }
+    finish(h)
+}
+
 /// `hash_bytes(key & mask)` without materialising the masked key. `mask` must be as long as
 /// `key`; a shorter mask is treated as zero-padded.
 #[inline]
@@ -126,6 +163,15 @@ mod tests {
             let mask: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(91)).collect();
             let masked: Vec<u8> = key.iter().zip(&mask).map(|(k, m)| k & m).collect();
             assert_eq!(hash_masked(&key, &mask), hash_bytes(&masked));
+            let n = word_count(len);
+            let (mut kw, mut mw, mut xw) = ([0u64; 5], [0u64; 5], [0u64; 5]);
+            key_words(&key, &mut kw);
+            key_words(&mask, &mut mw);
+            key_words(&masked, &mut xw);
+            for i in 0..n {
+                assert_eq!(kw[i] & mw[i], xw[i], "len {len} word {i}");
+            }
+            assert_eq!(hash_words(len, &xw[..n]), hash_bytes(&masked), "len {len}");
             assert!(masked_eq(&key, &mask, &masked));
             assert!(bytes_eq(&key, &key));
             if len > 0 {

@@ -36,14 +36,48 @@ pub(crate) struct HashIndex {
     len: usize,
 }
 
-/// Bit `i` set when slot `i`'s tag equals `t` (branch-free, so it vectorises).
+/// Bit `2 * i` set when slot `i`'s tag equals `t` (odd bits clear): two 16-byte compares of the
+/// tag array and a byte mask on x86_64, a branch-free loop elsewhere. [`slot`] turns a bit back
+/// into a slot number.
 #[inline(always)]
 fn tag_hits(b: &Bucket, t: u16) -> u32 {
-    let mut m = 0u32;
-    for (i, &x) in b.tags.iter().enumerate() {
-        m |= u32::from(x == t) << i;
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    {
+        use core::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi16, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi16,
+        };
+        let p = b.tags.as_ptr().cast::<u8>();
+        // SAFETY: `tags` is the first field of the `repr(C)` 64-byte bucket (20 bytes of tags,
+        // then `overflow` and `vals`), so bytes 0..16 and 4..20 both lie inside `*b`, which
+        // is a live reference; unaligned loads have no alignment requirement, and SSE2 (all
+        // four intrinsics) is part of the x86_64 baseline.
+        let (lo, hi) = unsafe {
+            let needle = _mm_set1_epi16(t as i16);
+            let lo = _mm_loadu_si128(p.cast::<__m128i>());
+            let hi = _mm_loadu_si128(p.add(4).cast::<__m128i>());
+            // Two mask bits per tag: tags 0..8 from the first load, 2..10 from the second.
+            (
+                _mm_movemask_epi8(_mm_cmpeq_epi16(lo, needle)) as u32,
+                _mm_movemask_epi8(_mm_cmpeq_epi16(hi, needle)) as u32,
+            )
+        };
+        (lo | (hi << 4)) & 0x5_5555
     }
-    m
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut m = 0u32;
+        for (i, &x) in b.tags.iter().enumerate() {
+            m |= u32::from(x == t) << (2 * i);
+        }
+        m
+    }
+}
+
+/// The slot of the lowest bit set in a [`tag_hits`] mask.
+#[inline(always)]
+fn slot(hits: u32) -> usize {
+    (hits.trailing_zeros() / 2) as usize
 }
 
 #[inline(always)]
@@ -91,7 +125,7 @@ impl HashIndex {
         let b = self.buckets.get(self.home(h))?;
         let mut hits = tag_hits(b, tag(h));
         while hits != 0 {
-            let i = hits.trailing_zeros() as usize;
+            let i = slot(hits);
             hits &= hits - 1;
             if b.vals[i] != EMPTY {
                 return Some(b.vals[i]);
@@ -109,7 +143,7 @@ impl HashIndex {
             let b = self.buckets.get(bi)?;
             let mut hits = tag_hits(b, t);
             while hits != 0 {
-                let i = hits.trailing_zeros() as usize;
+                let i = slot(hits);
                 hits &= hits - 1;
                 let v = b.vals[i];
                 if v != EMPTY && eq(v) {
@@ -235,6 +269,35 @@ mod tests {
     fn bucket_is_one_cache_line() {
         assert_eq!(std::mem::size_of::<Bucket>(), 64);
         assert_eq!(std::mem::align_of::<Bucket>(), 64);
+    }
+
+    #[test]
+    fn tag_hits_marks_exactly_the_equal_slots() {
+        let mut b = EMPTY_BUCKET;
+        b.overflow = 0xFFFF_FFFF;
+        for pattern in [0u32, 1, 0x3FF, 0x200, 0x155, 0x2AA, 0x101, 0x0F0] {
+            for (i, t) in b.tags.iter_mut().enumerate() {
+                *t = if pattern >> i & 1 == 1 {
+                    0xBEEF
+                } else {
+                    i as u16
+                };
+            }
+            let mut want = 0u32;
+            for i in 0..SLOTS {
+                if pattern >> i & 1 == 1 {
+                    want |= 1 << (2 * i);
+                }
+            }
+            assert_eq!(tag_hits(&b, 0xBEEF), want, "pattern {pattern:#x}");
+            let mut hits = want;
+            let mut seen = 0u32;
+            while hits != 0 {
+                seen |= 1 << slot(hits);
+                hits &= hits - 1;
+            }
+            assert_eq!(seen, pattern);
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Cache prefetch hint, the only `unsafe` in the crate.
+//! Cache prefetch hint (with the tag compare in `index.rs`, the only `unsafe` in the crate).
 
 /// Asks the CPU to bring the cache line holding `*p` into L1. A hint only: it never faults and
 /// has no effect on program semantics. A no-op on targets other than x86_64.

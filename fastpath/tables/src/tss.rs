@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::canon::{Canon, RangeCheck};
-use crate::hash::{hash_bytes, hash_masked, masked_eq};
+use crate::hash::{hash_bytes, hash_masked, hash_words, key_words, masked_eq, word_count};
 use crate::index::HashIndex;
 use crate::types::FieldMatch;
 use crate::EntryHandle;
@@ -53,17 +53,35 @@ impl TssEntry {
     }
 }
 
+/// Keys of up to this many 8-byte words (32 bytes) take the word-wise lookup.
+const MAX_WORDS: usize = 4;
+
+/// What a lookup reads of a group, kept contiguous in probe order: the group's mask as hash
+/// words (see [`key_words`]), so a key is converted once per lookup and masked a word at a time.
+#[derive(Clone, Debug)]
+struct Hot {
+    group: u32,
+    max_priority: i32,
+    mask: [u64; MAX_WORDS],
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct TssTable {
     key_len: usize,
+    /// `word_count(key_len)`.
+    words: usize,
+    /// One per live group, in the order of `order` (rebuilt with it).
+    hot: Vec<Hot>,
+    /// Every entry's masked value as hash words (`words` per row) when `words <= MAX_WORDS`.
+    value_words: Vec<u64>,
     groups: Vec<Option<Group>>,
     /// Live groups, highest `max_priority` first.
     order: Vec<u32>,
     group_of_mask: HashMap<Box<[u8]>, u32>,
     free_groups: Vec<u32>,
     entries: Vec<TssEntry>,
-    /// Every entry's masked value again, flat (`key_len` bytes per row): lookups compare
-    /// against it without a pointer chase.
+    /// Every entry's masked value again, flat (`key_len` bytes per row), for keys longer than
+    /// `MAX_WORDS` words: lookups compare against it without a pointer chase.
     values: Vec<u8>,
     next_seq: u64,
 }
@@ -76,6 +94,9 @@ impl TssTable {
     pub fn new(key_len: usize) -> TssTable {
         TssTable {
             key_len,
+            words: word_count(key_len),
+            hot: Vec::new(),
+            value_words: Vec::new(),
             groups: Vec::new(),
             order: Vec::new(),
             group_of_mask: HashMap::new(),
@@ -104,10 +125,77 @@ impl TssTable {
 
     #[inline]
     pub fn lookup(&self, key: &[u8]) -> Option<u32> {
-        let kl = self.key_len;
-        if key.len() != kl {
+        if key.len() != self.key_len {
             return None;
         }
+        match self.words {
+            0 | 1 => self.lookup_words::<1>(key),
+            2 => self.lookup_words::<2>(key),
+            3 => self.lookup_words::<3>(key),
+            4 => self.lookup_words::<4>(key),
+            _ => self.lookup_bytes(key),
+        }
+    }
+
+    /// The lookup for keys of `W <= MAX_WORDS` words: the key converted to hash words once,
+    /// then per group a masked hash of `W` words, and values compared as words.
+    #[inline(always)]
+    fn lookup_words<const W: usize>(&self, key: &[u8]) -> Option<u32> {
+        let kl = self.key_len;
+        let mut kw = [0u64; W];
+        key_words(key, &mut kw);
+        let mut best: Option<(i32, u64, u32)> = None;
+        let mut hashes = [0u64; GROUPS_AHEAD];
+        'chunks: for chunk in self.hot.chunks(GROUPS_AHEAD) {
+            // Hash the key under every mask of the chunk and start the bucket reads...
+            for (h, g) in hashes.iter_mut().zip(chunk) {
+                let mut m = [0u64; W];
+                for i in 0..W {
+                    m[i] = kw[i] & g.mask[i];
+                }
+                *h = hash_words(kl, &m);
+                if let Some(gr) = self.groups.get(g.group as usize).and_then(Option::as_ref) {
+                    gr.index.prefetch(*h);
+                }
+            }
+            // ...then probe them in priority order.
+            for (&h, g) in hashes.iter().zip(chunk) {
+                if let Some((bp, _, _)) = best {
+                    if g.max_priority < bp {
+                        break 'chunks;
+                    }
+                }
+                let Some(gr) = self.groups.get(g.group as usize).and_then(Option::as_ref) else {
+                    continue;
+                };
+                let vw = &self.value_words;
+                let Some(mut r) = gr.index.find(h, |r| {
+                    let at = r as usize * W;
+                    vw.get(at..at + W)
+                        .is_some_and(|v| (0..W).all(|i| v[i] == kw[i] & g.mask[i]))
+                }) else {
+                    continue;
+                };
+                while let Some(e) = self.entry(r) {
+                    if let Some((bp, bs, _)) = best {
+                        if !e.beats(bp, bs) {
+                            break;
+                        }
+                    }
+                    if e.ranges.iter().all(|rc| rc.contains(key)) {
+                        best = Some((e.priority, e.seq, r));
+                        break;
+                    }
+                    r = e.next;
+                }
+            }
+        }
+        best.map(|(_, _, r)| r)
+    }
+
+    /// The lookup for long keys, on bytes.
+    fn lookup_bytes(&self, key: &[u8]) -> Option<u32> {
+        let kl = self.key_len;
         let mut best: Option<(i32, u64, u32)> = None;
         let mut hashes = [0u64; GROUPS_AHEAD];
         'chunks: for chunk in self.order.chunks(GROUPS_AHEAD) {
@@ -183,6 +271,23 @@ impl TssTable {
         };
         self.order
             .sort_by(|a, b| prio(b).cmp(&prio(a)).then(a.cmp(b)));
+        self.rebuild_hot();
+    }
+
+    /// Recomputes `hot` from `order` and the groups.
+    fn rebuild_hot(&mut self) {
+        self.hot.clear();
+        for &gi in &self.order {
+            if let Some(g) = self.groups.get(gi as usize).and_then(Option::as_ref) {
+                let mut mask = [0u64; MAX_WORDS];
+                key_words(&g.mask, &mut mask);
+                self.hot.push(Hot {
+                    group: gi,
+                    max_priority: g.max_priority,
+                    mask,
+                });
+            }
+        }
     }
 
     /// Adds row `row` (absent) with match `c`.
@@ -221,11 +326,22 @@ impl TssTable {
         }
         let h = hash_bytes(&c.value);
         let kl = self.key_len;
-        if self.values.len() < (row as usize + 1) * kl {
-            self.values.resize((row as usize + 1) * kl, 0);
-        }
-        if c.value.len() == kl {
-            self.values[row as usize * kl..(row as usize + 1) * kl].copy_from_slice(&c.value);
+        let w = self.words;
+        if w > MAX_WORDS {
+            if self.values.len() < (row as usize + 1) * kl {
+                self.values.resize((row as usize + 1) * kl, 0);
+            }
+            if c.value.len() == kl {
+                self.values[row as usize * kl..(row as usize + 1) * kl].copy_from_slice(&c.value);
+            }
+        } else {
+            if self.value_words.len() < (row as usize + 1) * w {
+                self.value_words.resize((row as usize + 1) * w, 0);
+            }
+            key_words(
+                &c.value,
+                &mut self.value_words[row as usize * w..(row as usize + 1) * w],
+            );
         }
         self.entries[row as usize] = TssEntry {
             group: gi,
@@ -324,6 +440,7 @@ impl TssTable {
                 self.group_of_mask.remove(&mask);
                 self.order.retain(|&x| x != gi);
                 self.free_groups.push(gi);
+                self.rebuild_hot();
             }
             Some(m) if m != g.max_priority => {
                 g.max_priority = m;
@@ -374,6 +491,11 @@ impl TssTable {
                         .sum::<usize>()
             })
             .sum();
-        groups + entries + self.values.capacity() + self.order.capacity() * 4
+        groups
+            + entries
+            + self.values.capacity()
+            + self.value_words.capacity() * 8
+            + self.hot.capacity() * std::mem::size_of::<Hot>()
+            + self.order.capacity() * 4
     }
 }

@@ -494,6 +494,20 @@ proptest! {
         );
     }
 
+    // IPv6 source and destination with ports: 36 bytes, one more than the word-wise lookup
+    // takes; and IPv6 destination with a port and protocol: 19 bytes (three words).
+    #[test]
+    fn ternary_ipv6_keys(seed in any::<u64>(), ops in 1..120usize) {
+        run_case(
+            &[(MatchKind::Ternary, 128), (MatchKind::Ternary, 128), (MatchKind::Ternary, 16), (MatchKind::Ternary, 16)],
+            Structure::TupleSpace,
+            seed,
+            ops,
+        );
+        run_case(&[(MatchKind::Ternary, 128), (MatchKind::Ternary, 16), (MatchKind::Ternary, 8)], Structure::TupleSpace, seed, ops);
+        run_case(&[(MatchKind::Ternary, 128), (MatchKind::Ternary, 128)], Structure::TupleSpace, seed, ops);
+    }
+
     // Keys wider than any header field: 72 bytes.
     #[test]
     fn ternary_wide_key(seed in any::<u64>(), ops in 1..120usize) {
