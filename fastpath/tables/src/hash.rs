@@ -82,14 +82,25 @@ pub fn key_words(bytes: &[u8], out: &mut [u64]) {
     }
 }
 
-/// `hash_bytes(bytes)` given `len = bytes.len()` and `words = key_words(bytes)`.
+/// A hash of a key given as at most four [`key_words`] (32 bytes), for the tuple-space groups,
+/// which hash every key once per group: one multiply of two words against each other for up
+/// to 16 bytes (as wyhash's core does), two more beyond. The product's halves are folded, so
+/// the low bits (bucket) and the top 16 (tag) depend on every input bit. Weaker than
+/// [`hash_bytes`] against chosen keys, which only the control plane supplies; a collision
+/// costs a compare, never a wrong answer. `words` longer than four are not all hashed.
 #[inline(always)]
-pub fn hash_words(len: usize, words: &[u64]) -> u64 {
-    let mut h = SEED ^ (len as u64).wrapping_mul(K1);
-    for &w in words {
-        h = fold_mul(h ^ w, K1);
+pub fn short_hash(len: usize, words: &[u64]) -> u64 {
+    const S0: u64 = 0xA076_1D64_78BD_642F;
+    const S1: u64 = 0xE703_7ED1_A0B4_28DB;
+    const S2: u64 = 0x8EBC_6AF0_9C88_C6E3;
+    const S3: u64 = 0x5899_65CC_7537_4CC3;
+    let w = |i: usize| words.get(i).copied().unwrap_or(0);
+    let a = fold_mul(w(0) ^ S0, w(1) ^ S1 ^ len as u64);
+    if words.len() <= 2 {
+        a
+    } else {
+        fold_mul(a ^ fold_mul(w(2) ^ S2, w(3) ^ S3), K2)
     }
-    finish(h)
 }
 
 /// `hash_bytes(key & mask)` without materialising the masked key. `mask` must be as long as
@@ -171,7 +182,6 @@ mod tests {
             for i in 0..n {
                 assert_eq!(kw[i] & mw[i], xw[i], "len {len} word {i}");
             }
-            assert_eq!(hash_words(len, &xw[..n]), hash_bytes(&masked), "len {len}");
             assert!(masked_eq(&key, &mask, &masked));
             assert!(bytes_eq(&key, &key));
             if len > 0 {
@@ -181,6 +191,25 @@ mod tests {
                 let mut k2 = key.clone();
                 k2[len / 2] ^= 0x10;
                 assert!(!bytes_eq(&key, &k2));
+            }
+        }
+    }
+
+    #[test]
+    fn short_hash_single_bit_changes_move_bucket_and_tag() {
+        for len in [3usize, 8, 13, 16, 19, 32] {
+            let n = word_count(len);
+            let base = vec![0u8; len];
+            let mut w = [0u64; 4];
+            key_words(&base, &mut w);
+            let h0 = short_hash(len, &w[..n]);
+            for bit in 0..len * 8 {
+                let mut k = base.clone();
+                k[bit / 8] ^= 1 << (bit % 8);
+                key_words(&k, &mut w);
+                let h = short_hash(len, &w[..n]);
+                assert_ne!(h & 0xFFFF, h0 & 0xFFFF, "len {len} bit {bit}");
+                assert_ne!(h >> 48, h0 >> 48, "len {len} bit {bit}");
             }
         }
     }

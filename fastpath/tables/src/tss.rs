@@ -18,12 +18,24 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::canon::{Canon, RangeCheck};
-use crate::hash::{hash_bytes, hash_masked, hash_words, key_words, masked_eq, word_count};
+use crate::hash::{hash_bytes, hash_masked, key_words, masked_eq, short_hash, word_count};
 use crate::index::HashIndex;
 use crate::types::FieldMatch;
 use crate::EntryHandle;
 
 const NIL: u32 = u32::MAX;
+
+/// The hash a group's index files a masked value under: [`short_hash`] of its words for keys
+/// of up to `MAX_WORDS` words, [`hash_bytes`] beyond (where lookups use [`hash_masked`]).
+fn value_hash(words: usize, value: &[u8]) -> u64 {
+    if words <= MAX_WORDS {
+        let mut w = [0u64; MAX_WORDS];
+        key_words(value, &mut w);
+        short_hash(value.len(), &w[..words])
+    } else {
+        hash_bytes(value)
+    }
+}
 
 #[derive(Clone, Debug)]
 struct Group {
@@ -118,7 +130,7 @@ impl TssTable {
 
     /// The chain head for masked key `value` in group `g`.
     fn head(&self, g: &Group, value: &[u8]) -> Option<u32> {
-        g.index.find(hash_bytes(value), |r| {
+        g.index.find(value_hash(self.words, value), |r| {
             self.entry(r).is_some_and(|e| *e.value == *value)
         })
     }
@@ -153,7 +165,7 @@ impl TssTable {
                 for i in 0..W {
                     m[i] = kw[i] & g.mask[i];
                 }
-                *h = hash_words(kl, &m);
+                *h = short_hash(kl, &m);
                 if let Some(gr) = self.groups.get(g.group as usize).and_then(Option::as_ref) {
                     gr.index.prefetch(*h);
                 }
@@ -324,7 +336,7 @@ impl TssTable {
         if self.entries.len() <= row as usize {
             self.entries.resize(row as usize + 1, TssEntry::default());
         }
-        let h = hash_bytes(&c.value);
+        let h = value_hash(self.words, &c.value);
         let kl = self.key_len;
         let w = self.words;
         if w > MAX_WORDS {
@@ -362,8 +374,9 @@ impl TssTable {
         }) {
             None => {
                 let ents = &*entries;
+                let words = self.words;
                 g.index
-                    .insert(h, row, |r| hash_bytes(&ents[r as usize].value));
+                    .insert(h, row, |r| value_hash(words, &ents[r as usize].value));
             }
             Some(head) if !entries[head as usize].beats(priority, seq) => {
                 entries[row as usize].next = head;
@@ -404,7 +417,7 @@ impl TssTable {
             return;
         };
         let entries = &mut self.entries;
-        let h = hash_bytes(&value);
+        let h = value_hash(self.words, &value);
         let Some(head) = g.index.find(h, |r| {
             entries.get(r as usize).is_some_and(|e| e.value == value)
         }) else {
