@@ -60,7 +60,7 @@ pub enum Structure {
 enum Engine {
     Exact(ExactTable),
     Lpm(Box<LpmTable>),
-    Tss(TssTable),
+    Tss(Box<TssTable>),
 }
 
 /// A match table: entries, their actions and data, and their last-hit times.
@@ -108,7 +108,7 @@ impl Table {
         } else if lpm_only {
             Engine::Lpm(Box::new(LpmTable::new(fields.clone(), key_len, capacity)))
         } else {
-            Engine::Tss(TssTable::new(key_len))
+            Engine::Tss(Box::new(TssTable::new(key_len)))
         };
         let fixed = match &engine {
             Engine::Exact(_) => key_len,

@@ -40,7 +40,6 @@ fn value_hash(words: usize, value: &[u8]) -> u64 {
 #[derive(Clone, Debug)]
 struct Group {
     mask: Box<[u8]>,
-    index: HashIndex,
     /// Count of entries per priority, to keep `max_priority` on deletes.
     priorities: BTreeMap<i32, u32>,
     max_priority: i32,
@@ -87,6 +86,9 @@ pub(crate) struct TssTable {
     /// Every entry's masked value as hash words (`words` per row) when `words <= MAX_WORDS`.
     value_words: Vec<u64>,
     groups: Vec<Option<Group>>,
+    /// Each group's index of masked values, by group number (empty for free numbers): apart
+    /// from the groups, so that a lookup reaches it in one step.
+    indexes: Vec<HashIndex>,
     /// Live groups, highest `max_priority` first.
     order: Vec<u32>,
     group_of_mask: HashMap<Box<[u8]>, u32>,
@@ -110,6 +112,7 @@ impl TssTable {
             hot: Vec::new(),
             value_words: Vec::new(),
             groups: Vec::new(),
+            indexes: Vec::new(),
             order: Vec::new(),
             group_of_mask: HashMap::new(),
             free_groups: Vec::new(),
@@ -128,11 +131,13 @@ impl TssTable {
         self.entries.get(row as usize)
     }
 
-    /// The chain head for masked key `value` in group `g`.
-    fn head(&self, g: &Group, value: &[u8]) -> Option<u32> {
-        g.index.find(value_hash(self.words, value), |r| {
-            self.entry(r).is_some_and(|e| *e.value == *value)
-        })
+    /// The chain head for masked key `value` in group `gi`.
+    fn head(&self, gi: u32, value: &[u8]) -> Option<u32> {
+        self.indexes
+            .get(gi as usize)?
+            .find(value_hash(self.words, value), |r| {
+                self.entry(r).is_some_and(|e| *e.value == *value)
+            })
     }
 
     #[inline]
@@ -166,8 +171,8 @@ impl TssTable {
                     m[i] = kw[i] & g.mask[i];
                 }
                 *h = short_hash(kl, &m);
-                if let Some(gr) = self.groups.get(g.group as usize).and_then(Option::as_ref) {
-                    gr.index.prefetch(*h);
+                if let Some(ix) = self.indexes.get(g.group as usize) {
+                    ix.prefetch(*h);
                 }
             }
             // ...then probe them in priority order.
@@ -177,11 +182,11 @@ impl TssTable {
                         break 'chunks;
                     }
                 }
-                let Some(gr) = self.groups.get(g.group as usize).and_then(Option::as_ref) else {
+                let Some(ix) = self.indexes.get(g.group as usize) else {
                     continue;
                 };
                 let vw = &self.value_words;
-                let Some(mut r) = gr.index.find(h, |r| {
+                let Some(mut r) = ix.find(h, |r| {
                     let at = r as usize * W;
                     vw.get(at..at + W)
                         .is_some_and(|v| (0..W).all(|i| v[i] == kw[i] & g.mask[i]))
@@ -215,7 +220,9 @@ impl TssTable {
             for (h, &gi) in hashes.iter_mut().zip(chunk) {
                 if let Some(g) = self.groups.get(gi as usize).and_then(Option::as_ref) {
                     *h = hash_masked(key, &g.mask);
-                    g.index.prefetch(*h);
+                    if let Some(ix) = self.indexes.get(gi as usize) {
+                        ix.prefetch(*h);
+                    }
                 }
             }
             // ...then probe them in priority order.
@@ -229,7 +236,10 @@ impl TssTable {
                     }
                 }
                 let values = &self.values;
-                let Some(mut r) = g.index.find(h, |r| {
+                let Some(ix) = self.indexes.get(gi as usize) else {
+                    continue;
+                };
+                let Some(mut r) = ix.find(h, |r| {
                     let at = r as usize * kl;
                     values
                         .get(at..at + kl)
@@ -262,8 +272,8 @@ impl TssTable {
 
     pub fn find(&self, c: &Canon, priority: i32) -> Option<u32> {
         let gi = *self.group_of_mask.get(&*c.mask)?;
-        let g = self.groups.get(gi as usize)?.as_ref()?;
-        let mut r = self.head(g, &c.value)?;
+        self.groups.get(gi as usize)?.as_ref()?;
+        let mut r = self.head(gi, &c.value)?;
         while let Some(e) = self.entry(r) {
             if e.priority == priority && e.matches == c.matches {
                 return Some(r);
@@ -311,17 +321,18 @@ impl TssTable {
                 reorder = true;
                 let g = Group {
                     mask: c.mask.clone().into_boxed_slice(),
-                    index: HashIndex::new(),
                     priorities: BTreeMap::new(),
                     max_priority: priority,
                 };
                 let gi = match self.free_groups.pop() {
                     Some(gi) => {
                         self.groups[gi as usize] = Some(g);
+                        self.indexes[gi as usize] = HashIndex::new();
                         gi
                     }
                     None => {
                         self.groups.push(Some(g));
+                        self.indexes.push(HashIndex::new());
                         (self.groups.len() - 1) as u32
                     }
                 };
@@ -364,23 +375,25 @@ impl TssTable {
             next: NIL,
             matches: c.matches,
         };
-        let Some(g) = self.groups[gi as usize].as_mut() else {
+        let (Some(g), Some(index)) = (
+            self.groups[gi as usize].as_mut(),
+            self.indexes.get_mut(gi as usize),
+        ) else {
             return;
         };
         let entries = &mut self.entries;
         let value = entries[row as usize].value.clone();
-        match g.index.find(h, |r| {
+        match index.find(h, |r| {
             entries.get(r as usize).is_some_and(|e| e.value == value)
         }) {
             None => {
                 let ents = &*entries;
                 let words = self.words;
-                g.index
-                    .insert(h, row, |r| value_hash(words, &ents[r as usize].value));
+                index.insert(h, row, |r| value_hash(words, &ents[r as usize].value));
             }
             Some(head) if !entries[head as usize].beats(priority, seq) => {
                 entries[row as usize].next = head;
-                g.index.replace(h, |r| r == head, row);
+                index.replace(h, |r| r == head, row);
             }
             Some(head) => {
                 // Walk to the last entry that still ranks before the new one.
@@ -413,21 +426,24 @@ impl TssTable {
         };
         let (gi, priority, next) = (e.group, e.priority, e.next);
         let value = e.value.clone();
-        let Some(g) = self.groups.get_mut(gi as usize).and_then(Option::as_mut) else {
+        let (Some(g), Some(index)) = (
+            self.groups.get_mut(gi as usize).and_then(Option::as_mut),
+            self.indexes.get_mut(gi as usize),
+        ) else {
             return;
         };
         let entries = &mut self.entries;
         let h = value_hash(self.words, &value);
-        let Some(head) = g.index.find(h, |r| {
+        let Some(head) = index.find(h, |r| {
             entries.get(r as usize).is_some_and(|e| e.value == value)
         }) else {
             return;
         };
         if head == row {
             if next == NIL {
-                g.index.remove(h, |r| r == row);
+                index.remove(h, |r| r == row);
             } else {
-                g.index.replace(h, |r| r == row, next);
+                index.replace(h, |r| r == row, next);
             }
         } else {
             let mut prev = head;
@@ -450,6 +466,7 @@ impl TssTable {
             None => {
                 let mask = g.mask.clone();
                 self.groups[gi as usize] = None;
+                self.indexes[gi as usize] = HashIndex::new();
                 self.group_of_mask.remove(&mask);
                 self.order.retain(|&x| x != gi);
                 self.free_groups.push(gi);
@@ -478,13 +495,13 @@ impl TssTable {
             .groups
             .iter()
             .flatten()
-            .map(|g| {
-                std::mem::size_of::<Group>()
-                    + 2 * g.mask.len()
-                    + g.index.memory_bytes()
-                    + g.priorities.len() * 16
-            })
-            .sum();
+            .map(|g| std::mem::size_of::<Group>() + 2 * g.mask.len() + g.priorities.len() * 16)
+            .sum::<usize>()
+            + self
+                .indexes
+                .iter()
+                .map(|ix| std::mem::size_of::<HashIndex>() + ix.memory_bytes())
+                .sum::<usize>();
         let entries: usize = self
             .entries
             .iter()
