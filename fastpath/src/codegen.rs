@@ -44,6 +44,10 @@ pub struct Generated {
     /// into the buffer; returns their length), or `None` for a table whose key is not built
     /// on the stack.
     pub key: fn(&mut Exec<'_>, u32, &mut [u8; 80]) -> Option<usize>,
+    /// `Pipeline::process_staged_with::<T>` for the module's [`crate::pipeline::Tier`]: the
+    /// burst loop with these functions inlined, or `None` to call them through the pointers
+    /// above.
+    pub staged: Option<fn(&mut crate::pipeline::Pipeline, u64, &mut crate::pipeline::Outputs)>,
     /// Statements and expressions left to the interpreter, as counted by the generator
     /// (checked against [`Fallbacks`] when attaching).
     pub fallback_counts: (usize, usize, usize),
@@ -415,7 +419,9 @@ impl Gen<'_> {
         let p = self.p;
         let _ = writeln!(
             self.out,
-            "use exo_fastpath::codegen::{{rt::*, Generated}};\n"
+            "use exo_fastpath::codegen::{{rt::*, Generated}};\n\
+             use exo_fastpath::pipeline::{{Pipeline, Tier}};\n\
+             use exo_fastpath::program::{{CompiledProgram, StdMeta}};\n"
         );
         for (i, a) in p.actions.iter().enumerate() {
             let body = self.block(&a.body);
@@ -481,10 +487,24 @@ impl Gen<'_> {
                  ex.block_end(); f }}\n"
             );
         }
+        // `StdMeta`'s Debug form is a struct literal.
+        let sm = format!("{:?}", p.std_meta);
         let _ = writeln!(
             self.out,
-            "pub static GEN: Generated = Generated {{ name: {name:?}, fingerprint: 0x{:016x}, \
-             reset, key, parser, verify, ingress, egress, compute, deparser, fallback_counts: ({}, {}, {}) }};",
+            "pub struct T;\n\
+             const SM: StdMeta = {sm};\n\
+             impl Tier for T {{ \
+             #[inline(always)] fn std_meta(_p: &CompiledProgram) -> &StdMeta {{ &SM }} \
+             #[inline(always)] fn reset(_p: &CompiledProgram, phv: &mut [u128]) {{ reset(phv) }} \
+             #[inline(always)] fn parser(ex: &mut Exec<'_>) -> bool {{ parser(ex) }} \
+             #[inline(always)] fn verify(ex: &mut Exec<'_>) -> Flow {{ verify(ex) }} \
+             #[inline(always)] fn ingress(ex: &mut Exec<'_>) -> Flow {{ ingress(ex) }} \
+             #[inline(always)] fn egress(ex: &mut Exec<'_>) -> Flow {{ egress(ex) }} \
+             #[inline(always)] fn compute(ex: &mut Exec<'_>) -> Flow {{ compute(ex) }} \
+             #[inline(always)] fn deparser(ex: &mut Exec<'_>) -> Flow {{ deparser(ex) }} }}\n\
+             pub static GEN: Generated = Generated {{ name: {name:?}, fingerprint: 0x{:016x}, \
+             reset, key, parser, verify, ingress, egress, compute, deparser, \
+             staged: Some(Pipeline::process_staged_with::<T>), fallback_counts: ({}, {}, {}) }};",
             fingerprint(p),
             self.fb.s.len(),
             self.fb.e.len(),

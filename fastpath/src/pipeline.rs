@@ -2,7 +2,7 @@
 //! traffic manager (unicast, multicast replication, clones, resubmit), egress, compute checksum,
 //! deparser and recirculation, as BMv2's simple_switch defines them.
 
-use crate::exec::{self, Exec, Pkt, RtTable, State};
+use crate::exec::{self, Exec, Flow, Pkt, RtTable, State};
 use crate::externs::Meter;
 use crate::program::*;
 use std::collections::{HashMap, VecDeque};
@@ -185,6 +185,97 @@ pub const MOVE_PAYLOAD_MIN: usize = 256;
 /// Entries from which an exact table is prefetched in bursts: below, its index and rows (about
 /// 45 B per entry) stay in the core's caches and prefetching costs more than it saves.
 pub const PREFETCH_MIN_ENTRIES: usize = 32 * 1024;
+
+/// How a pass runs the program's blocks. [`Dynamic`] looks at [`CompiledProgram::gen`] on
+/// every call (generated code through function pointers, or the interpreter); code generated
+/// for one program implements it with direct calls to its own functions and passes
+/// `Pipeline::process_staged_with::<ItsTier>` as [`crate::codegen::Generated::staged`], so
+/// that the blocks inline into the pass loop. Both run the same statements.
+pub trait Tier {
+    /// `&p.std_meta` (generated code: the same slots as constants).
+    fn std_meta(p: &CompiledProgram) -> &StdMeta;
+    fn reset(p: &CompiledProgram, phv: &mut [u128]);
+    fn parser(ex: &mut Exec<'_>) -> bool;
+    fn verify(ex: &mut Exec<'_>) -> Flow;
+    fn ingress(ex: &mut Exec<'_>) -> Flow;
+    fn egress(ex: &mut Exec<'_>) -> Flow;
+    fn compute(ex: &mut Exec<'_>) -> Flow;
+    fn deparser(ex: &mut Exec<'_>) -> Flow;
+}
+
+/// The tier chosen at run time from [`CompiledProgram::gen`].
+pub struct Dynamic;
+
+impl Tier for Dynamic {
+    #[inline(always)]
+    fn std_meta(p: &CompiledProgram) -> &StdMeta {
+        &p.std_meta
+    }
+    #[inline(always)]
+    fn reset(p: &CompiledProgram, phv: &mut [u128]) {
+        match p.gen {
+            Some(g) => (g.reset)(phv),
+            None => {
+                for &(v, n) in &p.headers {
+                    if phv.get(v as usize).is_some_and(|&x| x != 0) {
+                        exec::zero(phv, v, n);
+                    }
+                }
+                for &(s, n) in &p.zero {
+                    exec::zero(phv, s, n);
+                }
+            }
+        }
+    }
+    #[inline(always)]
+    fn parser(ex: &mut Exec<'_>) -> bool {
+        let p = ex.p;
+        match p.gen {
+            Some(g) => (g.parser)(ex),
+            None => ex.run_parser(&p.parser),
+        }
+    }
+    #[inline(always)]
+    fn verify(ex: &mut Exec<'_>) -> Flow {
+        let p = ex.p;
+        match p.gen {
+            Some(g) => (g.verify)(ex),
+            None => ex.run_block(&p.verify),
+        }
+    }
+    #[inline(always)]
+    fn ingress(ex: &mut Exec<'_>) -> Flow {
+        let p = ex.p;
+        match p.gen {
+            Some(g) => (g.ingress)(ex),
+            None => ex.run_block(&p.ingress),
+        }
+    }
+    #[inline(always)]
+    fn egress(ex: &mut Exec<'_>) -> Flow {
+        let p = ex.p;
+        match p.gen {
+            Some(g) => (g.egress)(ex),
+            None => ex.run_block(&p.egress),
+        }
+    }
+    #[inline(always)]
+    fn compute(ex: &mut Exec<'_>) -> Flow {
+        let p = ex.p;
+        match p.gen {
+            Some(g) => (g.compute)(ex),
+            None => ex.run_block(&p.compute),
+        }
+    }
+    #[inline(always)]
+    fn deparser(ex: &mut Exec<'_>) -> Flow {
+        let p = ex.p;
+        match p.gen {
+            Some(g) => (g.deparser)(ex),
+            None => ex.run_block(&p.deparser),
+        }
+    }
+}
 
 struct Pass {
     data: Vec<u8>,
@@ -414,6 +505,16 @@ impl Pipeline {
     /// Processes the staged packets in order, all at time `now`, and empties the queue. Each
     /// packet's outputs are tagged with its index in the queue ([`Outputs::origins`]).
     pub fn process_staged(&mut self, now: u64, out: &mut Outputs) {
+        match self.prog.gen.and_then(|g| g.staged) {
+            Some(f) => f(self, now, out),
+            None => self.process_staged_with::<Dynamic>(now, out),
+        }
+    }
+
+    /// [`Pipeline::process_staged`] with the program's blocks run by tier `T` (generated
+    /// code passes its own; it must be the program this pipeline runs).
+    #[doc(hidden)]
+    pub fn process_staged_with<T: Tier>(&mut self, now: u64, out: &mut Outputs) {
         let n = std::mem::take(&mut self.staged_n);
         // Parsing ahead pays only when some table is too large to stay in the cache.
         let worth = self.burst_ok
@@ -432,7 +533,8 @@ impl Pipeline {
                 // stalls on store forwarding.)
                 let spare = std::mem::take(&mut self.pk.data);
                 let buf = std::mem::replace(&mut self.staged[i].0, spare);
-                self.ingress_pass(buf, port, instance_type::NORMAL, &[], now, out);
+                self.begin_pass::<T>(None, buf, port, instance_type::NORMAL, &[], now);
+                self.end_pass::<T>(None, port, now, out);
                 self.drain_passes(now, out);
             }
             return;
@@ -450,7 +552,7 @@ impl Pipeline {
                 let (buf, port) = &mut self.staged[first + i];
                 let port = *port;
                 let data = std::mem::replace(buf, spare);
-                self.begin_pass(Some(i), data, port, instance_type::NORMAL, &[], now);
+                self.begin_pass::<T>(Some(i), data, port, instance_type::NORMAL, &[], now);
             }
             // 2. Start the exact-table reads of every packet, then their entries.
             self.prefetch_chunk(len);
@@ -459,7 +561,7 @@ impl Pipeline {
                 out.set_origin((first + i) as u32);
                 let port = self.staged[first + i].1;
                 self.clear_passes();
-                self.end_pass(Some(i), port, now, out);
+                self.end_pass::<T>(Some(i), port, now, out);
                 // Resubmitted and recirculated passes use `self.pk`.
                 self.drain_passes(now, out);
             }
@@ -533,14 +635,14 @@ impl Pipeline {
         now: u64,
         out: &mut Outputs,
     ) {
-        self.begin_pass(None, data, in_port, itype, kept, now);
-        self.end_pass(None, in_port, now, out);
+        self.begin_pass::<Dynamic>(None, data, in_port, itype, kept, now);
+        self.end_pass::<Dynamic>(None, in_port, now, out);
     }
 
     /// First half of a pass: the packet's context, the parser and verify checksum.
     /// `slot`: the packet's context, `self.pk` or an entry of `self.burst`.
     #[inline(always)]
-    fn begin_pass(
+    fn begin_pass<T: Tier>(
         &mut self,
         slot: Option<usize>,
         data: Vec<u8>,
@@ -564,20 +666,8 @@ impl Pipeline {
             None => pk,
         };
         let p: &CompiledProgram = prog;
-        let sm = &p.std_meta;
-        match p.gen {
-            Some(g) => (g.reset)(&mut pk.phv),
-            None => {
-                for &(v, n) in &p.headers {
-                    if pk.phv.get(v as usize).is_some_and(|&x| x != 0) {
-                        exec::zero(&mut pk.phv, v, n);
-                    }
-                }
-                for &(s, n) in &p.zero {
-                    exec::zero(&mut pk.phv, s, n);
-                }
-            }
-        }
+        let sm = T::std_meta(p);
+        T::reset(p, &mut pk.phv);
         pk.data = data;
         pk.cursor = 0;
         pk.out.clear();
@@ -609,19 +699,13 @@ impl Pipeline {
             pk,
             last_direct_colour: 0,
         };
-        match p.gen {
-            Some(g) => (g.parser)(&mut ex),
-            None => ex.run_parser(&p.parser),
-        };
+        T::parser(&mut ex);
         let err = ex.pk.parser_error;
         Self::set_sm(ex.pk, sm.parser_error, err);
         // An empty verify block has no effect (the parser leaves no exit pending), as is
         // common: skipped.
         if !p.verify.is_empty() {
-            let _ = match p.gen {
-                Some(g) => (g.verify)(&mut ex),
-                None => ex.run_block(&p.verify),
-            };
+            let _ = T::verify(&mut ex);
         }
         if *has_i2e_clone {
             snapshot.copy_from_slice(&ex.pk.phv);
@@ -631,7 +715,13 @@ impl Pipeline {
 
     /// Second half of a pass: ingress, the traffic manager and egress of every copy.
     #[inline(always)]
-    fn end_pass(&mut self, slot: Option<usize>, in_port: u32, now: u64, out: &mut Outputs) {
+    fn end_pass<T: Tier>(
+        &mut self,
+        slot: Option<usize>,
+        in_port: u32,
+        now: u64,
+        out: &mut Outputs,
+    ) {
         let Pipeline {
             prog,
             st,
@@ -648,17 +738,14 @@ impl Pipeline {
             None => pk,
         };
         let p: &CompiledProgram = prog;
-        let sm = &p.std_meta;
+        let sm = T::std_meta(p);
         let mut ex = Exec {
             p,
             st,
             pk,
             last_direct_colour: 0,
         };
-        let _ = match p.gen {
-            Some(g) => (g.ingress)(&mut ex),
-            None => ex.run_block(&p.ingress),
-        };
+        let _ = T::ingress(&mut ex);
 
         // Traffic manager.
         // As in simple_switch: ingress clones first, then resubmit, then multicast or unicast.
@@ -689,7 +776,7 @@ impl Pipeline {
         if spec == exec::DROP_PORT as u64 && sm.egress_spec.is_some() {
             return;
         }
-        egress(
+        egress::<T>(
             p,
             st,
             pk,
@@ -738,7 +825,7 @@ fn ingress_clone(
         eg.cursor = snapshot_cursor;
         eg.len = pk.len;
         eg.truncate = cs.truncate;
-        egress(
+        egress::<Dynamic>(
             p,
             st,
             eg,
@@ -793,7 +880,7 @@ fn multicast(
         eg.cursor = pk.cursor;
         eg.len = pk.len;
         eg.truncate = None;
-        egress(
+        egress::<Dynamic>(
             p,
             st,
             eg,
@@ -841,7 +928,7 @@ fn egress_clone(
         copy.len = pk.len;
         copy.truncate = cs.truncate;
         copy.depth = pk.depth + 1;
-        egress(
+        egress::<Dynamic>(
             p,
             st,
             &mut copy,
@@ -920,7 +1007,7 @@ fn session_ports(st: &State, cs: &exec::CloneSession) -> Vec<(u32, u32)> {
 /// Egress, compute checksum and deparser for one copy of a packet.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn egress(
+fn egress<T: Tier>(
     p: &CompiledProgram,
     st: &mut State,
     pk: &mut Pkt,
@@ -933,7 +1020,7 @@ fn egress(
     now: u64,
     out: &mut Outputs,
 ) {
-    let sm = &p.std_meta;
+    let sm = T::std_meta(p);
     if itype.is_some() {
         pk.clone_e2e = None;
         pk.recirculate = None;
@@ -964,10 +1051,7 @@ fn egress(
             pk,
             last_direct_colour: 0,
         };
-        let _ = match p.gen {
-            Some(g) => (g.egress)(&mut ex),
-            None => ex.run_block(&p.egress),
-        };
+        let _ = T::egress(&mut ex);
         sm.egress_spec.is_some()
             && Pipeline::get_sm(ex.pk, sm.egress_spec) == exec::DROP_PORT as u64
     };
@@ -984,16 +1068,10 @@ fn egress(
         last_direct_colour: 0,
     };
     if !p.compute.is_empty() {
-        let _ = match p.gen {
-            Some(g) => (g.compute)(&mut ex),
-            None => ex.run_block(&p.compute),
-        };
+        let _ = T::compute(&mut ex);
     }
     ex.pk.out.clear();
-    let _ = match p.gen {
-        Some(g) => (g.deparser)(&mut ex),
-        None => ex.run_block(&p.deparser),
-    };
+    let _ = T::deparser(&mut ex);
     let start = pk.cursor.div_ceil(8).min(pk.data.len());
     if let Some(list) = pk.recirculate {
         recirculate(p, pk, passes, port, start, list);
