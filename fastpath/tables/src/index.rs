@@ -118,6 +118,15 @@ impl HashIndex {
         }
     }
 
+    /// False when no value can be filed under `h`: its home bucket holds no slot with `h`'s
+    /// tag and no key passed it (one cache line, no key compared). True says nothing.
+    #[inline(always)]
+    pub fn may_hold(&self, h: u64) -> bool {
+        self.buckets
+            .get(self.home(h))
+            .is_some_and(|b| tag_hits(b, tag(h)) != 0 || b.overflow != 0)
+    }
+
     /// The first value in the home bucket whose tag matches `h` (burst lookups use it to
     /// prefetch the entry before comparing keys), or `None`.
     #[inline(always)]

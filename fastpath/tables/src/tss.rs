@@ -155,59 +155,67 @@ impl TssTable {
     }
 
     /// The lookup for keys of `W <= MAX_WORDS` words: the key converted to hash words once,
-    /// then per group a masked hash of `W` words, and values compared as words.
+    /// then per group a masked hash of `W` words and one look at the home bucket; only a
+    /// group whose bucket may hold the key is searched (values compared as words). The
+    /// groups are independent, so the processor overlaps their bucket reads.
     #[inline(always)]
     fn lookup_words<const W: usize>(&self, key: &[u8]) -> Option<u32> {
         let kl = self.key_len;
         let mut kw = [0u64; W];
         key_words(key, &mut kw);
         let mut best: Option<(i32, u64, u32)> = None;
-        let mut hashes = [0u64; GROUPS_AHEAD];
-        'chunks: for chunk in self.hot.chunks(GROUPS_AHEAD) {
-            // Hash the key under every mask of the chunk and start the bucket reads...
-            for (h, g) in hashes.iter_mut().zip(chunk) {
-                let mut m = [0u64; W];
-                for i in 0..W {
-                    m[i] = kw[i] & g.mask[i];
-                }
-                *h = short_hash(kl, &m);
-                if let Some(ix) = self.indexes.get(g.group as usize) {
-                    ix.prefetch(*h);
+        for g in &self.hot {
+            if let Some((bp, _, _)) = best {
+                if g.max_priority < bp {
+                    break;
                 }
             }
-            // ...then probe them in priority order.
-            for (&h, g) in hashes.iter().zip(chunk) {
-                if let Some((bp, _, _)) = best {
-                    if g.max_priority < bp {
-                        break 'chunks;
-                    }
-                }
-                let Some(ix) = self.indexes.get(g.group as usize) else {
-                    continue;
-                };
-                let vw = &self.value_words;
-                let Some(mut r) = ix.find(h, |r| {
-                    let at = r as usize * W;
-                    vw.get(at..at + W)
-                        .is_some_and(|v| (0..W).all(|i| v[i] == kw[i] & g.mask[i]))
-                }) else {
-                    continue;
-                };
-                while let Some(e) = self.entry(r) {
-                    if let Some((bp, bs, _)) = best {
-                        if !e.beats(bp, bs) {
-                            break;
-                        }
-                    }
-                    if e.ranges.iter().all(|rc| rc.contains(key)) {
-                        best = Some((e.priority, e.seq, r));
-                        break;
-                    }
-                    r = e.next;
-                }
+            let mut m = [0u64; W];
+            for i in 0..W {
+                m[i] = kw[i] & g.mask[i];
+            }
+            let h = short_hash(kl, &m);
+            let Some(ix) = self.indexes.get(g.group as usize) else {
+                continue;
+            };
+            if ix.may_hold(h) {
+                self.search_group(ix, h, &m, key, &mut best);
             }
         }
         best.map(|(_, _, r)| r)
+    }
+
+    /// The rest of a group's search in [`TssTable::lookup_words`], out of line (about one
+    /// group per lookup gets here): the entry whose value is `masked`, then its chain for
+    /// range checks and priorities.
+    #[inline(never)]
+    fn search_group<const W: usize>(
+        &self,
+        ix: &HashIndex,
+        h: u64,
+        masked: &[u64; W],
+        key: &[u8],
+        best: &mut Option<(i32, u64, u32)>,
+    ) {
+        let vw = &self.value_words;
+        let Some(mut r) = ix.find(h, |r| {
+            let at = r as usize * W;
+            vw.get(at..at + W).is_some_and(|v| v == masked)
+        }) else {
+            return;
+        };
+        while let Some(e) = self.entry(r) {
+            if let Some((bp, bs, _)) = *best {
+                if !e.beats(bp, bs) {
+                    break;
+                }
+            }
+            if e.ranges.iter().all(|rc| rc.contains(key)) {
+                *best = Some((e.priority, e.seq, r));
+                break;
+            }
+            r = e.next;
+        }
     }
 
     /// The lookup for long keys, on bytes.
