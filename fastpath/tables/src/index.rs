@@ -34,6 +34,8 @@ pub(crate) struct HashIndex {
     buckets: Vec<Bucket>,
     mask: usize,
     len: usize,
+    /// Highest load, in per cent of the slots, before the index doubles.
+    max_load: usize,
 }
 
 /// Bit `2 * i` set when slot `i`'s tag equals `t` (odd bits clear): two 16-byte compares of the
@@ -93,10 +95,17 @@ impl Default for HashIndex {
 
 impl HashIndex {
     pub fn new() -> HashIndex {
+        HashIndex::with_max_load(80)
+    }
+
+    /// An index that doubles beyond `percent` % of its slots (clamped to 10-90): lower loads
+    /// leave fewer buckets overflowed, so more misses end at the home bucket, for more memory.
+    pub fn with_max_load(percent: usize) -> HashIndex {
         HashIndex {
             buckets: vec![EMPTY_BUCKET],
             mask: 0,
             len: 0,
+            max_load: percent.clamp(10, 90),
         }
     }
 
@@ -170,7 +179,7 @@ impl HashIndex {
     /// Adds `v` under hash `h` (the caller knows the key is absent). `rehash` gives the hash of
     /// a stored value, used when the index grows.
     pub fn insert(&mut self, h: u64, v: u32, rehash: impl Fn(u32) -> u64) {
-        if (self.len + 1) * 5 > self.buckets.len() * SLOTS * 4 {
+        if (self.len + 1) * 100 > self.buckets.len() * SLOTS * self.max_load {
             self.grow(&rehash);
         }
         self.place(h, v);
@@ -262,7 +271,7 @@ impl HashIndex {
     }
 
     pub fn clear(&mut self) {
-        *self = HashIndex::new();
+        *self = HashIndex::with_max_load(self.max_load);
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -306,6 +315,23 @@ mod tests {
                 hits &= hits - 1;
             }
             assert_eq!(seen, pattern);
+        }
+    }
+
+    #[test]
+    fn max_load_sets_when_the_index_doubles() {
+        for (load, slots_per_entry) in [(80usize, 1usize), (40, 2), (25, 4)] {
+            let mut ix = HashIndex::with_max_load(load);
+            let h = |v: u32| u64::from(v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            for v in 0..1000 {
+                ix.insert(h(v), v, h);
+                assert!(ix.len() * 100 <= ix.buckets.len() * SLOTS * load);
+            }
+            assert!(ix.buckets.len() * SLOTS >= 1000 * slots_per_entry);
+            assert!(ix.buckets.len() * SLOTS < 2000 * slots_per_entry * 100 / load);
+            for v in 0..1000 {
+                assert_eq!(ix.find(h(v), |x| x == v), Some(v));
+            }
         }
     }
 

@@ -104,6 +104,11 @@ pub(crate) struct TssTable {
 /// computations and bucket reads of a lookup overlap.
 const GROUPS_AHEAD: usize = 16;
 
+/// Highest load of a group's index, in per cent: a lookup looks at one bucket in every group
+/// and searches further only on a tag match or an overflowed bucket, so groups keep their
+/// buckets sparser than exact tables do.
+const GROUP_LOAD: usize = 40;
+
 impl TssTable {
     pub fn new(key_len: usize) -> TssTable {
         TssTable {
@@ -335,12 +340,12 @@ impl TssTable {
                 let gi = match self.free_groups.pop() {
                     Some(gi) => {
                         self.groups[gi as usize] = Some(g);
-                        self.indexes[gi as usize] = HashIndex::new();
+                        self.indexes[gi as usize] = HashIndex::with_max_load(GROUP_LOAD);
                         gi
                     }
                     None => {
                         self.groups.push(Some(g));
-                        self.indexes.push(HashIndex::new());
+                        self.indexes.push(HashIndex::with_max_load(GROUP_LOAD));
                         (self.groups.len() - 1) as u32
                     }
                 };
