@@ -34,9 +34,10 @@ pub(crate) struct HashIndex {
     buckets: Vec<Bucket>,
     mask: usize,
     len: usize,
-    /// Highest load, in per cent of the slots, before the index doubles.
-    max_load: usize,
 }
+
+/// Highest load, in per cent of the slots, before [`HashIndex::insert`] doubles the index.
+pub(crate) const MAX_LOAD: usize = 80;
 
 /// Bit `2 * i` set when slot `i`'s tag equals `t` (odd bits clear): two 16-byte compares of the
 /// tag array and a byte mask on x86_64, a branch-free loop elsewhere. [`slot`] turns a bit back
@@ -95,17 +96,10 @@ impl Default for HashIndex {
 
 impl HashIndex {
     pub fn new() -> HashIndex {
-        HashIndex::with_max_load(80)
-    }
-
-    /// An index that doubles beyond `percent` % of its slots (clamped to 10-90): lower loads
-    /// leave fewer buckets overflowed, so more misses end at the home bucket, for more memory.
-    pub fn with_max_load(percent: usize) -> HashIndex {
         HashIndex {
             buckets: vec![EMPTY_BUCKET],
             mask: 0,
             len: 0,
-            max_load: percent.clamp(10, 90),
         }
     }
 
@@ -179,7 +173,14 @@ impl HashIndex {
     /// Adds `v` under hash `h` (the caller knows the key is absent). `rehash` gives the hash of
     /// a stored value, used when the index grows.
     pub fn insert(&mut self, h: u64, v: u32, rehash: impl Fn(u32) -> u64) {
-        if (self.len + 1) * 100 > self.buckets.len() * SLOTS * self.max_load {
+        self.insert_max_load(h, v, rehash, MAX_LOAD);
+    }
+
+    /// [`HashIndex::insert`], doubling the index beyond `percent` % of its slots (clamped to
+    /// 10-90) instead of [`MAX_LOAD`]: lower loads leave fewer buckets overflowed, so more
+    /// misses end at the home bucket, for more memory. An index should keep one load.
+    pub fn insert_max_load(&mut self, h: u64, v: u32, rehash: impl Fn(u32) -> u64, percent: usize) {
+        if (self.len + 1) * 100 > self.buckets.len() * SLOTS * percent.clamp(10, 90) {
             self.grow(&rehash);
         }
         self.place(h, v);
@@ -271,7 +272,7 @@ impl HashIndex {
     }
 
     pub fn clear(&mut self) {
-        *self = HashIndex::with_max_load(self.max_load);
+        *self = HashIndex::new();
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -321,10 +322,10 @@ mod tests {
     #[test]
     fn max_load_sets_when_the_index_doubles() {
         for (load, slots_per_entry) in [(80usize, 1usize), (40, 2), (25, 4)] {
-            let mut ix = HashIndex::with_max_load(load);
+            let mut ix = HashIndex::new();
             let h = |v: u32| u64::from(v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             for v in 0..1000 {
-                ix.insert(h(v), v, h);
+                ix.insert_max_load(h(v), v, h, load);
                 assert!(ix.len() * 100 <= ix.buckets.len() * SLOTS * load);
             }
             assert!(ix.buckets.len() * SLOTS >= 1000 * slots_per_entry);

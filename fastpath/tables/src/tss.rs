@@ -340,12 +340,12 @@ impl TssTable {
                 let gi = match self.free_groups.pop() {
                     Some(gi) => {
                         self.groups[gi as usize] = Some(g);
-                        self.indexes[gi as usize] = HashIndex::with_max_load(GROUP_LOAD);
+                        self.indexes[gi as usize] = HashIndex::new();
                         gi
                     }
                     None => {
                         self.groups.push(Some(g));
-                        self.indexes.push(HashIndex::with_max_load(GROUP_LOAD));
+                        self.indexes.push(HashIndex::new());
                         (self.groups.len() - 1) as u32
                     }
                 };
@@ -402,7 +402,12 @@ impl TssTable {
             None => {
                 let ents = &*entries;
                 let words = self.words;
-                index.insert(h, row, |r| value_hash(words, &ents[r as usize].value));
+                index.insert_max_load(
+                    h,
+                    row,
+                    |r| value_hash(words, &ents[r as usize].value),
+                    GROUP_LOAD,
+                );
             }
             Some(head) if !entries[head as usize].beats(priority, seq) => {
                 entries[row as usize].next = head;
