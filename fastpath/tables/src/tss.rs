@@ -79,7 +79,7 @@ struct Hot {
 #[derive(Clone, Debug)]
 pub(crate) struct TssTable {
     key_len: usize,
-    /// `word_count(key_len)`.
+    /// `word_count(key_len)`, at least 1.
     words: usize,
     /// One per live group, in the order of `order` (rebuilt with it).
     hot: Vec<Hot>,
@@ -113,7 +113,8 @@ impl TssTable {
     pub fn new(key_len: usize) -> TssTable {
         TssTable {
             key_len,
-            words: word_count(key_len),
+            // At least one word: a zero-length key is the word 0, in lookups and entries alike.
+            words: word_count(key_len).max(1),
             hot: Vec::new(),
             value_words: Vec::new(),
             groups: Vec::new(),

@@ -172,6 +172,19 @@ fn zero_width_and_huge_layouts() {
     t.delete(&[FieldMatch::Any], 0).unwrap();
     assert_eq!(t.lookup(&[]), None);
 
+    // Zero-width ternary and range fields: an empty key, which every entry matches.
+    for kind in [MatchKind::Ternary, MatchKind::Range] {
+        let mut t = Table::new(layout(&[(kind, 0)]), 10);
+        let low = t
+            .insert(EntrySpec {
+                priority: 1,
+                ..spec(vec![FieldMatch::Any])
+            })
+            .unwrap();
+        assert_eq!(t.lookup(&[]), Some(low), "{kind:?}");
+        assert_eq!(t.lookup(&[0]), None, "{kind:?}: wrong key length");
+    }
+
     let mut t = Table::new(
         layout(&[(MatchKind::Exact, u32::MAX), (MatchKind::Ternary, u32::MAX)]),
         10,
