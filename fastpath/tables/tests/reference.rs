@@ -508,6 +508,13 @@ proptest! {
         run_case(&[(MatchKind::Ternary, 128), (MatchKind::Ternary, 128)], Structure::TupleSpace, seed, ops);
     }
 
+    // A zero-width field beside others, and alone (an empty key).
+    #[test]
+    fn ternary_zero_width_field(seed in any::<u64>(), ops in 1..120usize) {
+        run_case(&[(MatchKind::Ternary, 0), (MatchKind::Ternary, 8)], Structure::TupleSpace, seed, ops);
+        run_case(&[(MatchKind::Ternary, 0)], Structure::TupleSpace, seed, ops);
+    }
+
     // Keys wider than any header field: 72 bytes.
     #[test]
     fn ternary_wide_key(seed in any::<u64>(), ops in 1..120usize) {
