@@ -45,8 +45,8 @@ pub struct Generated {
     /// on the stack.
     pub key: fn(&mut Exec<'_>, u32, &mut [u8; 80]) -> Option<usize>,
     /// `Pipeline::process_staged_with::<T>` for the module's [`crate::pipeline::Tier`]: the
-    /// burst loop with these functions inlined, or `None` to call them through the pointers
-    /// above.
+    /// burst loop calling these functions directly, or `None` to call them through the
+    /// pointers above.
     pub staged: Option<fn(&mut crate::pipeline::Pipeline, u64, &mut crate::pipeline::Outputs)>,
     /// Statements and expressions left to the interpreter, as counted by the generator
     /// (checked against [`Fallbacks`] when attaching).

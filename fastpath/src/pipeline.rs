@@ -190,7 +190,8 @@ pub const PREFETCH_MIN_ENTRIES: usize = 32 * 1024;
 /// every call (generated code through function pointers, or the interpreter); code generated
 /// for one program implements it with direct calls to its own functions and passes
 /// `Pipeline::process_staged_with::<ItsTier>` as [`crate::codegen::Generated::staged`], so
-/// that the blocks inline into the pass loop. Both run the same statements.
+/// that the pass loop calls the blocks directly (the compiler inlines the small ones: the
+/// reset, empty blocks) and knows the standard-metadata slots. Both run the same statements.
 pub trait Tier {
     /// `&p.std_meta` (generated code: the same slots as constants).
     fn std_meta(p: &CompiledProgram) -> &StdMeta;
