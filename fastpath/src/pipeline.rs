@@ -238,43 +238,38 @@ impl Tier for Dynamic {
     }
     #[inline(always)]
     fn verify(ex: &mut Exec<'_>) -> Flow {
-        let p = ex.p;
-        match p.gen {
-            Some(g) => (g.verify)(ex),
-            None => ex.run_block(&p.verify),
-        }
+        dynamic_block(ex, |g| g.verify, |p| &p.verify)
     }
     #[inline(always)]
     fn ingress(ex: &mut Exec<'_>) -> Flow {
-        let p = ex.p;
-        match p.gen {
-            Some(g) => (g.ingress)(ex),
-            None => ex.run_block(&p.ingress),
-        }
+        dynamic_block(ex, |g| g.ingress, |p| &p.ingress)
     }
     #[inline(always)]
     fn egress(ex: &mut Exec<'_>) -> Flow {
-        let p = ex.p;
-        match p.gen {
-            Some(g) => (g.egress)(ex),
-            None => ex.run_block(&p.egress),
-        }
+        dynamic_block(ex, |g| g.egress, |p| &p.egress)
     }
     #[inline(always)]
     fn compute(ex: &mut Exec<'_>) -> Flow {
-        let p = ex.p;
-        match p.gen {
-            Some(g) => (g.compute)(ex),
-            None => ex.run_block(&p.compute),
-        }
+        dynamic_block(ex, |g| g.compute, |p| &p.compute)
     }
     #[inline(always)]
     fn deparser(ex: &mut Exec<'_>) -> Flow {
-        let p = ex.p;
-        match p.gen {
-            Some(g) => (g.deparser)(ex),
-            None => ex.run_block(&p.deparser),
-        }
+        dynamic_block(ex, |g| g.deparser, |p| &p.deparser)
+    }
+}
+
+/// A control block run by [`Dynamic`]: the generated function `generated` picks from
+/// `Generated` when code is attached, else the interpreter over the statements `ir` picks.
+#[inline(always)]
+fn dynamic_block(
+    ex: &mut Exec<'_>,
+    generated: fn(&crate::codegen::Generated) -> fn(&mut Exec<'_>) -> Flow,
+    ir: fn(&CompiledProgram) -> &Vec<S>,
+) -> Flow {
+    let p = ex.p;
+    match p.gen {
+        Some(g) => generated(g)(ex),
+        None => ex.run_block(ir(p)),
     }
 }
 
