@@ -47,7 +47,15 @@ pub struct Generated {
     /// `Pipeline::process_staged_with::<T>` for the module's [`crate::pipeline::Tier`]: the
     /// burst loop calling these functions directly, or `None` to call them through the
     /// pointers above.
-    pub staged: Option<fn(&mut crate::pipeline::Pipeline, u64, &mut crate::pipeline::Outputs)>,
+    #[allow(clippy::type_complexity)]
+    pub staged: Option<
+        fn(
+            &mut crate::pipeline::Pipeline,
+            crate::pipeline::Source<'_>,
+            u64,
+            &mut crate::pipeline::Outputs,
+        ),
+    >,
     /// Statements and expressions left to the interpreter, as counted by the generator
     /// (checked against [`Fallbacks`] when attaching).
     pub fallback_counts: (usize, usize, usize),

@@ -103,6 +103,15 @@ impl Outputs {
     }
 }
 
+/// Where [`Pipeline::process_staged_with`] takes a burst's packets from.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    /// The packets queued by [`Pipeline::stage`].
+    Staged,
+    /// A batch, each packet copied straight into the parser's buffer.
+    Batch(&'a Batch<'a>),
+}
+
 /// A burst of received packets as plain byte slices (AF_XDP frames, DPDK mbuf data, pcap
 /// records...) with their ingress ports.
 #[derive(Debug, Default)]
@@ -477,10 +486,14 @@ impl Pipeline {
     /// Processes a burst: every packet of `batch` in order, all at time `now` (the clock is
     /// read once per burst by the caller). Outputs of all packets are appended to `out`.
     pub fn process_batch(&mut self, batch: &Batch<'_>, now: u64, out: &mut Outputs) {
-        for (data, port) in batch.packets.iter().zip(batch.ports.iter()) {
-            self.stage(data, *port);
+        if self.staged_n > 0 {
+            // Packets staged earlier go first, in order.
+            for (data, port) in batch.packets.iter().zip(batch.ports.iter()) {
+                self.stage(data, *port);
+            }
+            return self.process_staged(now, out);
         }
-        self.process_staged(now, out);
+        self.run(Source::Batch(batch), now, out);
     }
 
     /// Queues a packet for [`Pipeline::process_staged`], copying it into a buffer of the
@@ -501,17 +514,43 @@ impl Pipeline {
     /// Processes the staged packets in order, all at time `now`, and empties the queue. Each
     /// packet's outputs are tagged with its index in the queue ([`Outputs::origins`]).
     pub fn process_staged(&mut self, now: u64, out: &mut Outputs) {
+        self.run(Source::Staged, now, out);
+    }
+
+    fn run(&mut self, src: Source<'_>, now: u64, out: &mut Outputs) {
         match self.prog.gen.and_then(|g| g.staged) {
-            Some(f) => f(self, now, out),
-            None => self.process_staged_with::<Dynamic>(now, out),
+            Some(f) => f(self, src, now, out),
+            None => self.process_staged_with::<Dynamic>(src, now, out),
         }
     }
 
-    /// [`Pipeline::process_staged`] with the program's blocks run by tier `T` (generated
-    /// code passes its own; it must be the program this pipeline runs).
+    /// The buffer packet `i` of `src` is parsed from, and its ingress port. A batch's bytes
+    /// are copied into `spare` (the buffer the packet context had): one buffer that stays in
+    /// the cache, where staged buffers take turns.
+    #[inline(always)]
+    fn take_packet(&mut self, src: Source<'_>, i: usize, mut spare: Vec<u8>) -> (Vec<u8>, u32) {
+        match src {
+            Source::Staged => {
+                let (buf, port) = &mut self.staged[i];
+                (std::mem::replace(buf, spare), *port)
+            }
+            Source::Batch(b) => {
+                spare.clear();
+                spare.extend_from_slice(b.packets[i]);
+                (spare, b.ports[i])
+            }
+        }
+    }
+
+    /// [`Pipeline::process_staged`] (or [`Pipeline::process_batch`]) with the program's
+    /// blocks run by tier `T` (generated code passes its own; it must be the program this
+    /// pipeline runs).
     #[doc(hidden)]
-    pub fn process_staged_with<T: Tier>(&mut self, now: u64, out: &mut Outputs) {
-        let n = std::mem::take(&mut self.staged_n);
+    pub fn process_staged_with<T: Tier>(&mut self, src: Source<'_>, now: u64, out: &mut Outputs) {
+        let n = match src {
+            Source::Staged => std::mem::take(&mut self.staged_n),
+            Source::Batch(b) => b.packets.len().min(b.ports.len()),
+        };
         // Parsing ahead pays only when some table is too large to stay in the cache.
         let worth = self.burst_ok
             && n >= 2
@@ -523,12 +562,11 @@ impl Pipeline {
             for i in 0..n {
                 out.set_origin(i as u32);
                 self.clear_passes();
-                let port = self.staged[i].1;
-                // The staged buffer becomes the parser's; the parser's old one is staged next.
+                // A staged buffer becomes the parser's; the parser's old one is staged next.
                 // (One move each way: a swap followed by a take reloads just-stored fields and
                 // stalls on store forwarding.)
                 let spare = std::mem::take(&mut self.pk.data);
-                let buf = std::mem::replace(&mut self.staged[i].0, spare);
+                let (buf, port) = self.take_packet(src, i, spare);
                 self.begin_pass::<T>(None, buf, port, instance_type::NORMAL, &[], now);
                 self.end_pass::<T>(None, port, now, out);
                 self.drain_passes(now, out);
@@ -545,9 +583,7 @@ impl Pipeline {
             // 1. Parse the chunk (the parser is local: the order of its effects is invisible).
             for i in 0..len {
                 let spare = std::mem::take(&mut self.burst[i].data);
-                let (buf, port) = &mut self.staged[first + i];
-                let port = *port;
-                let data = std::mem::replace(buf, spare);
+                let (data, port) = self.take_packet(src, first + i, spare);
                 self.begin_pass::<T>(Some(i), data, port, instance_type::NORMAL, &[], now);
             }
             // 2. Start the exact-table reads of every packet, then their entries.
@@ -555,7 +591,10 @@ impl Pipeline {
             // 3. Ingress, traffic manager and egress, packet by packet.
             for i in 0..len {
                 out.set_origin((first + i) as u32);
-                let port = self.staged[first + i].1;
+                let port = match src {
+                    Source::Staged => self.staged[first + i].1,
+                    Source::Batch(b) => b.ports[first + i],
+                };
                 self.clear_passes();
                 self.end_pass::<T>(Some(i), port, now, out);
                 // Resubmitted and recirculated passes use `self.pk`.

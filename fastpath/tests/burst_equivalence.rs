@@ -70,6 +70,33 @@ fn same_either_way(
         observe(&many, &all_many),
         "{name}: bursts differ from single packets"
     );
+    // Packets copied straight from the batch (no parsing ahead), after a packet staged
+    // earlier: the staged one goes first and every output keeps its packet's index.
+    let mut mixed = mk();
+    mixed.set_prefetch_min_entries(usize::MAX);
+    let mut all_mixed = Vec::new();
+    for (b, chunk) in packets.chunks(burst).enumerate() {
+        let now = 1_000 + b as u64;
+        mixed.stage(&chunk[0], ((b * burst) % 4) as u32);
+        let mut batch = Batch::with_capacity(burst);
+        for (j, pk) in chunk.iter().enumerate().skip(1) {
+            batch.push(pk, ((b * burst + j) % 4) as u32);
+        }
+        out.clear();
+        mixed.process_batch(&batch, now, &mut out);
+        let origins = out.origins().to_vec();
+        assert!(
+            origins.windows(2).all(|w| w[0] <= w[1])
+                && origins.iter().all(|&o| (o as usize) < chunk.len()),
+            "{name}: outputs out of order: {origins:?}"
+        );
+        all_mixed.extend_from_slice(out.as_slice());
+    }
+    assert_eq!(
+        observe(&one, &all_one),
+        observe(&mixed, &all_mixed),
+        "{name}: a staged packet followed by a batch differs from single packets"
+    );
     all_one.len()
 }
 
