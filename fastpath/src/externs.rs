@@ -45,14 +45,27 @@ pub fn crc16(data: &[u8]) -> u16 {
 
 /// Internet checksum (RFC 1071) of `data`: the ones' complement of the ones' complement sum of
 /// 16-bit big-endian words (an odd trailing byte is padded with zero).
+///
+/// Summed 8 bytes at a time as two 32-bit big-endian words: 2^16 is 1 modulo 0xffff, so the
+/// folded sum of 32-bit words is that of the 16-bit words (and is 0 only when every word is).
+/// A trailing part shorter than 8 bytes starts at an even offset, so padding it with zeros on
+/// the right keeps its 16-bit words in place.
+#[inline]
 pub fn csum16(data: &[u8]) -> u16 {
-    let mut sum = 0u32;
-    let mut chunks = data.chunks_exact(2);
+    let mut sum = 0u64;
+    let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {
-        sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let v = u64::from_be_bytes(w);
+        sum += (v >> 32) + (v & 0xffff_ffff);
     }
-    if let [b] = chunks.remainder() {
-        sum += u32::from(*b) << 8;
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        let v = u64::from_be_bytes(w);
+        sum += (v >> 32) + (v & 0xffff_ffff);
     }
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
@@ -185,6 +198,49 @@ mod tests {
             0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7,
         ];
         assert_eq!(csum16(&h), 0xb861);
+    }
+
+    /// RFC 1071 word by word: the reference for `csum16`.
+    fn csum16_by_words(data: &[u8]) -> u16 {
+        let mut sum = 0u32;
+        for c in data.chunks(2) {
+            sum += u32::from(u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]));
+        }
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
+
+    #[test]
+    fn csum16_agrees_with_the_word_by_word_sum() {
+        // Every length up to 40 bytes (all trailing-part sizes, odd and even), over zeros,
+        // ones, and patterns whose sums carry and land on 0xffff.
+        for len in 0..=40usize {
+            for fill in [0x00u8, 0xff, 0x80, 0x01] {
+                let d: Vec<u8> = (0..len)
+                    .map(|i| fill ^ (i as u8).wrapping_mul(37))
+                    .collect();
+                assert_eq!(csum16(&d), csum16_by_words(&d), "len {len} fill {fill:#x}");
+                let flat = vec![fill; len];
+                assert_eq!(
+                    csum16(&flat),
+                    csum16_by_words(&flat),
+                    "len {len} flat {fill:#x}"
+                );
+            }
+        }
+        // A sum that is 0 modulo 0xffff without being 0 folds to 0xffff (checksum 0).
+        assert_eq!(csum16(&[0xff, 0xff]), 0);
+        assert_eq!(csum16(&[0x80, 0x00, 0x7f, 0xff]), 0);
+        assert_eq!(csum16(&[]), 0xffff);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn csum16_matches_the_reference(d in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            proptest::prop_assert_eq!(csum16(&d), csum16_by_words(&d));
+        }
     }
 
     #[test]
