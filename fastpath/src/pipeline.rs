@@ -188,6 +188,11 @@ pub struct Pipeline {
 /// work of the other packets, few enough that their PHVs stay in the cache.
 pub const BURST_CHUNK: usize = 8;
 
+/// How many packets ahead of the one being copied in a batch's packets are requested from
+/// memory (received packets are usually not in the cache: written by a NIC, or a trace
+/// larger than it).
+const PACKETS_AHEAD: usize = 8;
+
 /// Payload bytes from which a packet's buffer moves to the outputs instead of being copied.
 pub const MOVE_PAYLOAD_MIN: usize = 256;
 
@@ -535,6 +540,9 @@ impl Pipeline {
                 (std::mem::replace(buf, spare), *port)
             }
             Source::Batch(b) => {
+                if let Some(p) = b.packets.get(i + PACKETS_AHEAD) {
+                    exo_tables::prefetch_bytes(p);
+                }
                 spare.clear();
                 spare.extend_from_slice(b.packets[i]);
                 (spare, b.ports[i])
@@ -549,7 +557,12 @@ impl Pipeline {
     pub fn process_staged_with<T: Tier>(&mut self, src: Source<'_>, now: u64, out: &mut Outputs) {
         let n = match src {
             Source::Staged => std::mem::take(&mut self.staged_n),
-            Source::Batch(b) => b.packets.len().min(b.ports.len()),
+            Source::Batch(b) => {
+                for p in b.packets.iter().take(PACKETS_AHEAD) {
+                    exo_tables::prefetch_bytes(p);
+                }
+                b.packets.len().min(b.ports.len())
+            }
         };
         // Parsing ahead pays only when some table is too large to stay in the cache.
         let worth = self.burst_ok

@@ -35,6 +35,7 @@ mod types;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use hash::hash_bytes;
+pub use prefetch::prefetch_bytes;
 pub use types::{EntryHandle, EntrySpec, FieldMatch, KeyField, KeyLayout, MatchKind, TableError};
 
 use canon::{canonicalize, field_infos, Canon, FieldInfo};
