@@ -509,7 +509,8 @@ impl Gen<'_> {
              #[inline(always)] fn ingress(ex: &mut Exec<'_>) -> Flow {{ ingress(ex) }} \
              #[inline(always)] fn egress(ex: &mut Exec<'_>) -> Flow {{ egress(ex) }} \
              #[inline(always)] fn compute(ex: &mut Exec<'_>) -> Flow {{ compute(ex) }} \
-             #[inline(always)] fn deparser(ex: &mut Exec<'_>) -> Flow {{ deparser(ex) }} }}\n\
+             #[inline(always)] fn deparser(ex: &mut Exec<'_>) -> Flow {{ deparser(ex) }} \
+             #[inline(always)] fn key(ex: &mut Exec<'_>, t: u32, small: &mut [u8; 80]) -> Option<usize> {{ key(ex, t, small) }} }}\n\
              pub static GEN: Generated = Generated {{ name: {name:?}, fingerprint: 0x{:016x}, \
              reset, key, parser, verify, ingress, egress, compute, deparser, \
              staged: Some(Pipeline::process_staged_with::<T>), fallback_counts: ({}, {}, {}) }};",

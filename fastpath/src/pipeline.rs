@@ -205,6 +205,9 @@ pub struct Pipeline {
     burst_ok: bool,
     /// Exact tables of the ingress block with pure keys: prefetched for a parsed chunk.
     prefetch_tables: Vec<u32>,
+    /// LPM tables of the ingress block with pure keys applied after another table: their root
+    /// slot is requested once the parser is done, so that the tables before hide its latency.
+    early_tables: Vec<u32>,
     /// Prefetch tokens of the chunk, by table then packet.
     prefetch_tokens: Vec<Option<u64>>,
     /// Size from which a table is worth prefetching ([`PREFETCH_MIN_ENTRIES`]).
@@ -246,6 +249,9 @@ pub trait Tier {
     fn egress(ex: &mut Exec<'_>) -> Flow;
     fn compute(ex: &mut Exec<'_>) -> Flow;
     fn deparser(ex: &mut Exec<'_>) -> Flow;
+    /// Table `t`'s key into `small` and its length, for a table whose key is built on the
+    /// stack (`None` otherwise, or without generated code).
+    fn key(ex: &mut Exec<'_>, t: u32, small: &mut [u8; 80]) -> Option<usize>;
 }
 
 /// The tier chosen at run time from [`CompiledProgram::gen`].
@@ -299,6 +305,10 @@ impl Tier for Dynamic {
     #[inline(always)]
     fn deparser(ex: &mut Exec<'_>) -> Flow {
         dynamic_block(ex, |g| g.deparser, |p| &p.deparser)
+    }
+    #[inline(always)]
+    fn key(ex: &mut Exec<'_>, t: u32, small: &mut [u8; 80]) -> Option<usize> {
+        ex.p.gen.and_then(|g| (g.key)(ex, t, small))
     }
 }
 
@@ -416,6 +426,16 @@ impl Pipeline {
                     && ct.keys.iter().all(|k| crate::burst::pure_expr(&k.e))
             })
             .collect();
+        let early_tables: Vec<u32> = crate::burst::ingress_tables(&prog)
+            .into_iter()
+            .skip(1)
+            .filter(|&t| {
+                let (ct, rt) = (&prog.tables[t as usize], &tables[t as usize]);
+                rt.table.structure() == exo_tables::Structure::Lpm
+                    && ct.key_on_stack
+                    && ct.keys.iter().all(|k| crate::burst::pure_expr(&k.e))
+            })
+            .collect();
         let st = State {
             tables,
             registers,
@@ -445,6 +465,7 @@ impl Pipeline {
             burst_ok,
             prefetch_tokens: vec![None; prefetch_tables.len() * BURST_CHUNK],
             prefetch_tables,
+            early_tables,
             prefetch_min_entries: PREFETCH_MIN_ENTRIES,
             staged: Vec::new(),
             staged_n: 0,
@@ -461,6 +482,12 @@ impl Pipeline {
     /// ([`crate::burst::parser_is_local`]), and how many ingress tables are prefetched.
     pub fn burst_plan(&self) -> (bool, usize) {
         (self.burst_ok, self.prefetch_tables.len())
+    }
+
+    /// The LPM tables whose root slot is requested right after the parser (see
+    /// `early_tables`), by number.
+    pub fn early_prefetch_tables(&self) -> &[u32] {
+        &self.early_tables
     }
 
     /// Compiles and loads a checked IR program.
@@ -738,6 +765,7 @@ impl Pipeline {
             snapshot_cursor,
             has_i2e_clone,
             burst,
+            early_tables,
             ..
         } = self;
         let pk = match slot {
@@ -785,6 +813,14 @@ impl Pipeline {
         // common: skipped.
         if !p.verify.is_empty() {
             let _ = T::verify(&mut ex);
+        }
+        for &t in early_tables.iter() {
+            let mut small = [0u8; 80];
+            if let Some(n) = T::key(&mut ex, t, &mut small) {
+                if let (Some(rt), Some(k)) = (ex.st.tables.get(t as usize), small.get(..n)) {
+                    rt.table.prefetch_start(k);
+                }
+            }
         }
         if *has_i2e_clone {
             snapshot.copy_from_slice(&ex.pk.phv);

@@ -120,6 +120,21 @@ fn bench_programs_with_entries_behave_the_same_in_bursts() {
         let packets: Vec<Vec<u8>> = (0..trace.packets().min(2000))
             .map(|i| trace.packet(i).to_vec())
             .collect();
+        // The route lookup of L3 + ACL comes after the ACL: its LPM root is requested as
+        // soon as the packet is parsed. L2 and NAT apply one exact table first.
+        let early: Vec<String> = {
+            let p = mk();
+            p.early_prefetch_tables()
+                .iter()
+                .map(|&t| p.prog.tables[t as usize].name.clone())
+                .collect()
+        };
+        let want: &[&str] = if prog.contains("l3_acl") {
+            &["L3Ingress.routes"]
+        } else {
+            &[]
+        };
+        assert_eq!(early, want, "{prog}: early prefetch");
         let (ok, prefetched) = mk().burst_plan();
         assert!(ok, "{prog}: the parser should be local");
         assert!(prefetched <= 2);

@@ -262,6 +262,16 @@ impl Table {
         }
     }
 
+    /// Requests the first line a lookup of `key` will read where that line does not depend
+    /// on another read: an LPM table's root slot (one trie, no exact fields). A hint; other
+    /// structures do nothing.
+    #[inline]
+    pub fn prefetch_start(&self, key: &[u8]) {
+        if let Engine::Lpm(l) = &self.engine {
+            l.prefetch_root(key);
+        }
+    }
+
     /// Second prefetch stage: reads the bucket started by [`Table::prefetch_bucket`] and
     /// requests the entry it points to.
     #[inline]

@@ -481,6 +481,27 @@ impl LpmTable {
         s
     }
 
+    /// Requests the root slot `key` starts its walk at (single trie only: with exact fields,
+    /// finding the trie is itself a lookup).
+    #[inline]
+    pub fn prefetch_root(&self, key: &[u8]) {
+        if key.len() != self.key_len || self.exact_mask.is_some() || self.single_root == NO_ROOT {
+            return;
+        }
+        let f = &key[self.lpm_off..self.lpm_off + self.lpm_len];
+        let r = self.root_stride;
+        let idx = if r == 0 {
+            0
+        } else if self.compress {
+            (field_u128(f) >> (128 - r)) as usize
+        } else {
+            bits(f, 0, r) as usize
+        };
+        if let Some(l) = self.lines.get(self.single_root as usize + idx / FANOUT) {
+            prefetch(l);
+        }
+    }
+
     #[inline]
     pub fn lookup(&self, key: &[u8]) -> Option<u32> {
         if key.len() != self.key_len {
