@@ -417,25 +417,24 @@ impl Pipeline {
             || prog.functions.iter().any(|f| uses_i2e_clone(&f.body));
         let slots = prog.phv_slots as usize;
         let burst_ok = !has_i2e_clone && crate::burst::parser_is_local(&prog);
-        let prefetch_tables: Vec<u32> = crate::burst::ingress_tables(&prog)
-            .into_iter()
-            .filter(|&t| {
-                let (ct, rt) = (&prog.tables[t as usize], &tables[t as usize]);
-                rt.table.structure() == exo_tables::Structure::Exact
-                    && ct.key_on_stack
-                    && ct.keys.iter().all(|k| crate::burst::pure_expr(&k.e))
-            })
-            .collect();
-        let early_tables: Vec<u32> = crate::burst::ingress_tables(&prog)
-            .into_iter()
-            .skip(1)
-            .filter(|&t| {
-                let (ct, rt) = (&prog.tables[t as usize], &tables[t as usize]);
-                rt.table.structure() == exo_tables::Structure::Lpm
-                    && ct.key_on_stack
-                    && ct.keys.iter().all(|k| crate::burst::pure_expr(&k.e))
-            })
-            .collect();
+        // Ingress tables (in the order the block applies them) of a structure whose key the
+        // generated code builds on the stack and reads only the PHV: their key can be guessed
+        // before the block runs (a wrong guess only wastes a prefetch, see crate::burst).
+        let prefetchable = |skip: usize, structure: exo_tables::Structure| -> Vec<u32> {
+            crate::burst::ingress_tables(&prog)
+                .into_iter()
+                .skip(skip)
+                .filter(|&t| {
+                    let (ct, rt) = (&prog.tables[t as usize], &tables[t as usize]);
+                    rt.table.structure() == structure
+                        && ct.key_on_stack
+                        && ct.keys.iter().all(|k| crate::burst::pure_expr(&k.e))
+                })
+                .collect()
+        };
+        let prefetch_tables = prefetchable(0, exo_tables::Structure::Exact);
+        // Not the first table: nothing would run between the request and the lookup.
+        let early_tables = prefetchable(1, exo_tables::Structure::Lpm);
         let st = State {
             tables,
             registers,
