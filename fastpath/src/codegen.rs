@@ -1065,7 +1065,8 @@ impl Gen<'_> {
                 "let found = ex.st.tables[{i}].table.lookup(&small[..{off}]); "
             );
         }
-        if t.direct_counter.is_some() || t.direct_meter.is_some() {
+        let with_direct = t.direct_counter.is_some() || t.direct_meter.is_some();
+        if with_direct {
             let _ = write!(
                 code,
                 "let Some((hit, action, data)) = ex.table_found({i}, found) else {{ return (false, u32::MAX); }}; "
@@ -1077,13 +1078,15 @@ impl Gen<'_> {
             } else {
                 ""
             };
+            // The entry's action and data read at once; `data` stays for the interpreter's
+            // fallback.
             let _ = write!(
                 code,
-                "let (hit, action, data) = match found {{ \
+                "let (hit, action, data, bytes): (bool, u32, DataRef, &[u8]) = match found {{ \
                  Some(h) => {{ let rt = &mut ex.st.tables[{i}]; rt.hits += 1; {timeout} \
-                 (true, rt.table.action(h), DataRef::Entry(h)) }} \
+                 let (a, d) = rt.table.entry(h); (true, a, DataRef::Entry(h), d) }} \
                  None => {{ let rt = &mut ex.st.tables[{i}]; rt.misses += 1; match &rt.default {{ \
-                 Some((a, _)) => (false, *a, DataRef::Default), None => return (false, u32::MAX) }} }} }}; \
+                 Some((a, d)) => (false, *a, DataRef::Default, d.as_slice()), None => return (false, u32::MAX) }} }} }}; \
                  ex.last_direct_colour = GREEN; "
             );
         }
@@ -1103,8 +1106,9 @@ impl Gen<'_> {
             };
             let _ = write!(code, "{a} => {{ ");
             if !ca.data_params.is_empty() {
-                code.push_str("let bytes = action_data(ex.st, ");
-                let _ = write!(code, "{i}, data); ");
+                if with_direct {
+                    let _ = write!(code, "let bytes = action_data(ex.st, {i}, data); ");
+                }
                 let mut o = 0usize;
                 for &(slot, w) in &ca.data_params {
                     let _ = write!(code, "ex.pk.phv[{slot}] = data_field(bytes, {o}, {w}); ");

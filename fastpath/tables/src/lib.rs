@@ -324,6 +324,17 @@ impl Table {
         }
     }
 
+    /// [`Table::action`] and [`Table::data`] at once (action 0 and no data for a stale
+    /// handle).
+    #[inline]
+    pub fn entry(&self, h: EntryHandle) -> (u32, &[u8]) {
+        if self.rows.is_live(h.0) {
+            self.rows.action_data(h.0)
+        } else {
+            (0, &[])
+        }
+    }
+
     /// The entry's action data (empty for a stale handle).
     #[inline]
     pub fn data(&self, h: EntryHandle) -> &[u8] {

@@ -163,6 +163,17 @@ impl Rows {
             .unwrap_or(0)
     }
 
+    /// [`Rows::action`] and [`Rows::data`] from one look at the row.
+    #[inline]
+    pub fn action_data(&self, i: u32) -> (u32, &[u8]) {
+        let Some(r) = self.row(i) else {
+            return (0, &[]);
+        };
+        let m = &r[self.fixed..];
+        let n = u16::from_le_bytes([m[12], m[13]]) as usize;
+        (u32::from_le_bytes([m[0], m[1], m[2], m[3]]), &m[14..14 + n])
+    }
+
     #[inline]
     pub fn data(&self, i: u32) -> &[u8] {
         match self.row(i) {

@@ -535,3 +535,49 @@ fn bytes_per_entry_report() {
     println!("exact 13-byte key, 8-byte data, {n} entries: {per:.1} bytes/entry");
     assert!(per < 64.0, "{per}");
 }
+
+/// `entry` gives an entry's action and data in one call, as `action` and `data` do apart, in
+/// every structure; a deleted entry's handle gives action 0 and no data.
+#[test]
+fn entry_reads_action_and_data_together() {
+    for fields in [
+        vec![(MatchKind::Exact, 48)],
+        vec![(MatchKind::Lpm, 32)],
+        vec![(MatchKind::Ternary, 16), (MatchKind::Exact, 8)],
+    ] {
+        let kinds: Vec<MatchKind> = fields.iter().map(|f| f.0).collect();
+        let mut t = Table::new(layout(&fields), 64);
+        let mut handles = Vec::new();
+        for i in 0..40u8 {
+            let matches: Vec<FieldMatch> = fields
+                .iter()
+                .map(|&(k, w)| {
+                    let v = vec![i; (w / 8) as usize];
+                    match k {
+                        MatchKind::Lpm => lpm(&v, w),
+                        MatchKind::Ternary => FieldMatch::Ternary {
+                            value: v.clone(),
+                            mask: vec![0xff; v.len()],
+                        },
+                        _ => ex(&v),
+                    }
+                })
+                .collect();
+            let data = vec![i.wrapping_mul(3); usize::from(i % 7)];
+            let h = t
+                .insert(entry(matches.clone(), 0, 100 + u32::from(i), &data))
+                .expect("insert");
+            handles.push((h, matches, data));
+        }
+        for (h, _, data) in &handles {
+            assert_eq!(t.entry(*h), (t.action(*h), t.data(*h)), "{kinds:?}");
+            assert_eq!(t.entry(*h).1, &data[..], "{kinds:?}");
+        }
+        let (h, matches, _) = handles.pop().expect("entries");
+        t.delete(&matches, 0).expect("delete");
+        assert_eq!(t.entry(h), (0, &[][..]), "{kinds:?}: stale handle");
+        for (h, _, data) in &handles {
+            assert_eq!(t.entry(*h).1, &data[..], "{kinds:?} after a delete");
+        }
+    }
+}
