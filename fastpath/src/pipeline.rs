@@ -114,18 +114,31 @@ fn set_len(v: &mut Vec<u8>, n: usize) {
 }
 
 /// `d.copy_from_slice(s)` (equal lengths), with the lengths of packet headers and small
-/// packets (16 to 64 bytes) copied as two overlapping fixed-size moves in line instead of a
-/// call to `memcpy`, which costs more than the copy at these sizes.
+/// packets (up to 64 bytes) copied in line (two overlapping fixed-size moves from 4 bytes up,
+/// single bytes below) instead of a call to `memcpy`, which costs more than the copy at these sizes.
 #[inline(always)]
 fn copy_bytes(d: &mut [u8], s: &[u8]) {
     let n = s.len();
     if d.len() != n {
         return d.copy_from_slice(s);
     }
-    if (16..=32).contains(&n) {
+    if n < 4 {
+        // 1 to 3 bytes: the first, the middle and the last (a loop would become memcpy).
+        if n > 0 {
+            d[0] = s[0];
+            d[n / 2] = s[n / 2];
+            d[n - 1] = s[n - 1];
+        }
+    } else if n < 8 {
+        d[..4].copy_from_slice(&s[..4]);
+        d[n - 4..].copy_from_slice(&s[n - 4..]);
+    } else if n < 16 {
+        d[..8].copy_from_slice(&s[..8]);
+        d[n - 8..].copy_from_slice(&s[n - 8..]);
+    } else if n <= 32 {
         d[..16].copy_from_slice(&s[..16]);
         d[n - 16..].copy_from_slice(&s[n - 16..]);
-    } else if (33..=64).contains(&n) {
+    } else if n <= 64 {
         d[..32].copy_from_slice(&s[..32]);
         d[n - 32..].copy_from_slice(&s[n - 32..]);
     } else {
