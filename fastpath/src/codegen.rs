@@ -1054,10 +1054,12 @@ impl Gen<'_> {
                 .all(|k| k.kind == exo_tables::MatchKind::Exact)
         {
             // The hash of the key just built, from registers (see `Table::lookup_hashed`).
+            // The key as an array: the lookup's key compare is specialised for its length.
             let _ = write!(
                 code,
-                "let kb = &small[..{off}]; let h = hash_bytes(kb); \
-                 let found = ex.st.tables[{i}].table.lookup_hashed(kb, h); "
+                "let Some(kb) = small.first_chunk::<{off}>() else {{ return (false, u32::MAX) }}; \
+                 let h = hash_bytes(kb); \
+                 let found = ex.st.tables[{i}].table.lookup_hashed_n(kb, h); "
             );
         } else {
             let _ = write!(

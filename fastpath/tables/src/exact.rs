@@ -45,6 +45,17 @@ impl ExactTable {
         self.index.find(h, |i| bytes_eq(rows.fixed(i), key))
     }
 
+    /// [`ExactTable::lookup_hashed`] for a key length known at compile time: the key
+    /// compare is a fixed-size one, without the length-dependent loop.
+    #[inline]
+    pub fn lookup_n<const N: usize>(&self, rows: &Rows, key: &[u8; N], h: u64) -> Option<u32> {
+        if N != self.key_len {
+            return None;
+        }
+        self.index
+            .find(h, |i| rows.fixed(i).first_chunk::<N>() == Some(key))
+    }
+
     /// First stage of a prefetch ahead of `lookup`: the key's hash, with its home bucket
     /// requested from memory. `None` when the key has the wrong length.
     #[inline]

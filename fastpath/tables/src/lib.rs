@@ -303,6 +303,16 @@ impl Table {
         }
     }
 
+    /// [`Table::lookup_hashed`] for a key whose length is known at compile time (generated
+    /// code), with the exact tables' key compare specialised for it.
+    #[inline]
+    pub fn lookup_hashed_n<const N: usize>(&self, key: &[u8; N], h: u64) -> Option<EntryHandle> {
+        match &self.engine {
+            Engine::Exact(x) => x.lookup_n(&self.rows, key, h).map(EntryHandle),
+            _ => self.lookup(key),
+        }
+    }
+
     /// Burst lookup: hash all keys first, prefetch their buckets, then probe.
     /// `out[i]` receives the result for `keys[i]`; extra elements of the longer slice are left
     /// alone.

@@ -581,3 +581,27 @@ fn entry_reads_action_and_data_together() {
         }
     }
 }
+
+/// `lookup_hashed_n` (the key's length a constant) answers as `lookup` does, and misses for a
+/// key of another length.
+#[test]
+fn fixed_length_lookup_agrees_with_lookup() {
+    let mut t = Table::new(layout(&[(MatchKind::Exact, 48)]), 256);
+    for i in 0..200u16 {
+        let k = [i as u8, (i >> 8) as u8, 7, 7, (i * 3) as u8, 1];
+        t.insert(entry(vec![ex(&k)], 0, u32::from(i), &[]))
+            .expect("insert");
+    }
+    for i in 0..400u16 {
+        let k = [i as u8, (i >> 8) as u8, 7, 7, (i * 3) as u8, 1];
+        let h = exo_tables::hash_bytes(&k);
+        let got = t.lookup_hashed_n(&k, h);
+        assert_eq!(got, t.lookup(&k), "key {k:?}");
+        assert_eq!(got.is_some(), i < 200, "key {k:?}");
+        let short = [k[0], k[1], k[2], k[3], k[4]];
+        assert_eq!(
+            t.lookup_hashed_n(&short, exo_tables::hash_bytes(&short)),
+            None
+        );
+    }
+}
