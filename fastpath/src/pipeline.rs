@@ -114,8 +114,9 @@ fn set_len(v: &mut Vec<u8>, n: usize) {
 }
 
 /// `d.copy_from_slice(s)` (equal lengths), with the lengths of packet headers and small
-/// packets (up to 64 bytes) copied in line (two overlapping fixed-size moves from 4 bytes up,
-/// single bytes below) instead of a call to `memcpy`, which costs more than the copy at these sizes.
+/// packets (up to 64 bytes) copied in line (two overlapping fixed-size moves from 4 bytes
+/// up, single bytes below) instead of a call to `memcpy`, which costs more than the copy at
+/// these sizes.
 #[inline(always)]
 fn copy_bytes(d: &mut [u8], s: &[u8]) {
     let n = s.len();
