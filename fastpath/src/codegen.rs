@@ -1053,8 +1053,8 @@ impl Gen<'_> {
                 .iter()
                 .all(|k| k.kind == exo_tables::MatchKind::Exact)
         {
-            // The hash of the key just built, from registers (see `Table::lookup_hashed`).
-            // The key as an array: the lookup's key compare is specialised for its length.
+            // The hash of the key just built, from registers, and the key as an array (see
+            // `Table::lookup_hashed_n`).
             let _ = write!(
                 code,
                 "let Some(kb) = small.first_chunk::<{off}>() else {{ return (false, u32::MAX) }}; \

@@ -36,17 +36,8 @@ impl ExactTable {
             .find(hash_bytes(key), |i| bytes_eq(rows.fixed(i), key))
     }
 
-    /// [`ExactTable::lookup`] with the key's hash given.
-    #[inline]
-    pub fn lookup_hashed(&self, rows: &Rows, key: &[u8], h: u64) -> Option<u32> {
-        if key.len() != self.key_len {
-            return None;
-        }
-        self.index.find(h, |i| bytes_eq(rows.fixed(i), key))
-    }
-
-    /// [`ExactTable::lookup_hashed`] for a key length known at compile time: the key
-    /// compare is a fixed-size one, without the length-dependent loop.
+    /// [`ExactTable::lookup`] with the key's hash given and its length known at compile time
+    /// (the key compare is a fixed-size one).
     #[inline]
     pub fn lookup_n<const N: usize>(&self, rows: &Rows, key: &[u8; N], h: u64) -> Option<u32> {
         if N != self.key_len {

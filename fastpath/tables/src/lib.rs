@@ -292,19 +292,11 @@ impl Table {
         .map(EntryHandle)
     }
 
-    /// [`Table::lookup`] given `h == hash_bytes(key)`, computed by the caller (code generated
-    /// per program hashes a key it has just built in registers, without reading it back from
-    /// memory). Only exact tables use `h`; the others look `key` up as [`Table::lookup`].
-    #[inline]
-    pub fn lookup_hashed(&self, key: &[u8], h: u64) -> Option<EntryHandle> {
-        match &self.engine {
-            Engine::Exact(x) => x.lookup_hashed(&self.rows, key, h).map(EntryHandle),
-            _ => self.lookup(key),
-        }
-    }
-
-    /// [`Table::lookup_hashed`] for a key whose length is known at compile time (generated
-    /// code), with the exact tables' key compare specialised for it.
+    /// [`Table::lookup`] given `h == hash_bytes(key)`, computed by the caller, for a key whose
+    /// length is known at compile time: code generated per program hashes a key it has just
+    /// built in registers (without reading it back from memory), and exact tables compare
+    /// keys with a fixed-size compare. Only exact tables use `h`; the others look `key` up as
+    /// [`Table::lookup`].
     #[inline]
     pub fn lookup_hashed_n<const N: usize>(&self, key: &[u8; N], h: u64) -> Option<EntryHandle> {
         match &self.engine {

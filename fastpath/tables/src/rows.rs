@@ -151,19 +151,10 @@ impl Rows {
 
     #[inline]
     pub fn action(&self, i: u32) -> u32 {
-        self.row(i)
-            .map(|r| {
-                u32::from_le_bytes([
-                    r[self.fixed],
-                    r[self.fixed + 1],
-                    r[self.fixed + 2],
-                    r[self.fixed + 3],
-                ])
-            })
-            .unwrap_or(0)
+        self.action_data(i).0
     }
 
-    /// [`Rows::action`] and [`Rows::data`] from one look at the row.
+    /// Row `i`'s action and action data (0 and nothing when out of range).
     #[inline]
     pub fn action_data(&self, i: u32) -> (u32, &[u8]) {
         let Some(r) = self.row(i) else {
@@ -176,14 +167,7 @@ impl Rows {
 
     #[inline]
     pub fn data(&self, i: u32) -> &[u8] {
-        match self.row(i) {
-            Some(r) => {
-                let m = &r[self.fixed..];
-                let n = u16::from_le_bytes([m[12], m[13]]) as usize;
-                &m[14..14 + n]
-            }
-            None => &[],
-        }
+        self.action_data(i).1
     }
 
     pub fn last_hit(&self, i: u32) -> u64 {
