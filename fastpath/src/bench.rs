@@ -464,6 +464,8 @@ pub fn run(pipe: &mut Pipeline, args: &BenchArgs) -> anyhow::Result<BenchReport>
         others.push(p);
     }
     let start_line = std::sync::Barrier::new(cores);
+    // Read the process's CPUs before this thread pins itself below.
+    crate::io::sys::allowed_cpus();
     let (first, rest) = std::thread::scope(|s| {
         let handles: Vec<_> = others
             .iter_mut()

@@ -571,12 +571,13 @@ fn total_mpps(r: &[LoopReport]) -> f64 {
 fn print_share(pipe: &[LoopReport], ceiling: &[LoopReport]) {
     let (a, b) = (total_mpps(pipe), total_mpps(ceiling));
     if b > 0.0 {
+        // Core time per packet: each of the n cores spends n / rate on one packet.
+        let (na, nb) = (pipe.len().max(1) as f64, ceiling.len().max(1) as f64);
+        let (ta, tb) = (na * 1e3 / a.max(1e-9), nb * 1e3 / b);
         println!(
-            "pipeline at {:.1} % of the I/O ceiling; per packet: {:.1} ns total, {:.1} ns I/O, {:.1} ns pipeline",
+            "pipeline at {:.1} % of the I/O ceiling; per packet and core: {ta:.1} ns total, {tb:.1} ns I/O, {:.1} ns pipeline",
             100.0 * a / b,
-            1e3 / a.max(1e-9),
-            1e3 / b,
-            1e3 / a.max(1e-9) - 1e3 / b
+            ta - tb
         );
     }
 }

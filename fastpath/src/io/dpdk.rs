@@ -70,6 +70,9 @@ impl Dpdk {
             .map(|a| a.as_ptr() as *mut libc::c_char)
             .collect();
         argv.push(std::ptr::null_mut());
+        // The EAL pins this thread to its first lcore and the loops' threads would inherit that
+        // one CPU: remember the process's CPUs first, for `pin_to_cpu`.
+        super::sys::allowed_cpus();
         // SAFETY: argv is a NULL-terminated array of valid C strings that outlive the call (the
         // EAL may keep pointers to them: `args` is leaked below for that reason).
         let r = unsafe { sys::rte_eal_init(args.len() as i32, argv.as_mut_ptr()) };
