@@ -1,8 +1,5 @@
 #include "shim.h"
 
-uint16_t exo_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n) {
-    return rte_eth_rx_burst(port, queue, pkts, n);
-}
 uint16_t exo_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n) {
     return rte_eth_tx_burst(port, queue, pkts, n);
 }
@@ -11,13 +8,27 @@ int exo_pktmbuf_alloc_bulk(struct rte_mempool *mp, struct rte_mbuf **pkts, unsig
 }
 void exo_pktmbuf_free(struct rte_mbuf *m) { rte_pktmbuf_free(m); }
 void exo_pktmbuf_free_bulk(struct rte_mbuf **pkts, unsigned n) { rte_pktmbuf_free_bulk(pkts, n); }
-void *exo_mbuf_data(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, void *); }
-uint16_t exo_mbuf_data_len(const struct rte_mbuf *m) { return rte_pktmbuf_data_len(m); }
-uint16_t exo_mbuf_tailroom(const struct rte_mbuf *m) { return rte_pktmbuf_tailroom(m); }
-void exo_mbuf_set_len(struct rte_mbuf *m, uint16_t len) {
-    m->data_len = len;
-    m->pkt_len = len;
-}
 int exo_errno(void) { return rte_errno; }
 const char *exo_strerror(int err) { return rte_strerror(err); }
-void exo_mbuf_reset(struct rte_mbuf *m) { rte_pktmbuf_reset(m); }
+
+/* Receive: one call per burst for the mbufs and their data. Transmit: one call per packet for
+ * the reset, the room check, the copy and the lengths (instead of one per step). */
+uint16_t exo_rx_burst_view(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+                           const uint8_t **data, uint16_t *len) {
+    uint16_t got = rte_eth_rx_burst(port, queue, pkts, n);
+    for (uint16_t i = 0; i < got; i++) {
+        data[i] = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+        len[i] = rte_pktmbuf_data_len(pkts[i]);
+    }
+    return got;
+}
+int exo_mbuf_fill(struct rte_mbuf *m, const uint8_t *src, uint16_t len) {
+    rte_pktmbuf_reset(m);
+    if (len > rte_pktmbuf_tailroom(m))
+        return -1;
+    rte_memcpy(rte_pktmbuf_mtod(m, uint8_t *), src, len);
+    m->data_len = len;
+    m->pkt_len = len;
+    return 0;
+}
+

@@ -56,6 +56,13 @@ fn net_ring_loop_through_l2fwd() {
     let mut c = vec![PortCounts::default(); 2];
     assert_eq!(dio.tx_burst(&input, &mut c).unwrap(), 0);
     assert_eq!(c[0].tx, 30);
+    // A packet larger than an mbuf's room is dropped and counted, not truncated.
+    let big = [OutPacket {
+        port: 1,
+        data: vec![0xab; 4000],
+    }];
+    assert_eq!(dio.tx_burst(&big, &mut c).unwrap(), 0);
+    assert_eq!((c[0].tx, c[0].drop), (30, 1));
 
     let ctl = ControlQueue::new(4);
     let stats = CoreStats::new(&[1, 2]);

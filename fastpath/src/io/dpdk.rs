@@ -215,6 +215,8 @@ impl Dpdk {
             queue,
             pool,
             rx: vec![std::ptr::null_mut(); MAX_BURST],
+            rx_data: vec![std::ptr::null(); MAX_BURST],
+            rx_len: vec![0; MAX_BURST],
             held: Vec::with_capacity(MAX_BURST),
             txq: map.iter().map(|_| Vec::with_capacity(MAX_BURST)).collect(),
             next: 0,
@@ -247,8 +249,12 @@ pub struct DpdkIo {
     queue: u16,
     pool: *mut sys::rte_mempool,
     rx: Vec<*mut sys::rte_mbuf>,
+    /// Data pointer and length of each received mbuf (`rx`'s order).
+    rx_data: Vec<*const u8>,
+    rx_len: Vec<u16>,
     /// Received mbufs kept for reuse as transmit buffers.
     held: Vec<*mut sys::rte_mbuf>,
+    /// Per port: mbufs to send.
     txq: Vec<Vec<*mut sys::rte_mbuf>>,
     next: usize,
 }
@@ -307,25 +313,26 @@ impl PacketIo for DpdkIo {
                 break;
             }
             let i = (self.next + j) % k;
-            // SAFETY: `rx` has room for `max - total` pointers from index `total`.
+            // SAFETY: `rx`, `rx_data` and `rx_len` have room for `max - total` entries from
+            // index `total` (all three are MAX_BURST long).
             let n = unsafe {
-                sys::exo_rx_burst(
+                sys::exo_rx_burst_view(
                     self.devs[i],
                     self.queue,
                     self.rx.as_mut_ptr().add(total),
                     (max - total) as u16,
+                    self.rx_data.as_mut_ptr().add(total),
+                    self.rx_len.as_mut_ptr().add(total),
                 )
             } as usize;
-            for &m in &self.rx[total..total + n] {
-                // SAFETY: a received mbuf: its data pointer and data length describe bytes owned
+            let port = self.map.ports()[i];
+            for (&d, &l) in self.rx_data[total..total + n]
+                .iter()
+                .zip(&self.rx_len[total..total + n])
+            {
+                // SAFETY: a received mbuf's data pointer and data length describe bytes owned
                 // by the mbuf until it is freed (after the sink returns).
-                let data = unsafe {
-                    std::slice::from_raw_parts(
-                        sys::exo_mbuf_data(m) as *const u8,
-                        sys::exo_mbuf_data_len(m) as usize,
-                    )
-                };
-                sink(self.map.ports()[i], data);
+                sink(port, unsafe { std::slice::from_raw_parts(d, l as usize) });
             }
             total += n;
         }
@@ -341,12 +348,10 @@ impl PacketIo for DpdkIo {
                 unrouted += 1;
                 continue;
             };
+            // A received mbuf of this burst, or a fresh one when the pipeline made more packets
+            // than it received (multicast, clones).
             let m = match self.held.pop() {
-                // SAFETY: a held mbuf is ours; reset makes it an empty single-segment buffer.
-                Some(m) => unsafe {
-                    sys::exo_mbuf_reset(m);
-                    m
-                },
+                Some(m) => m,
                 None => {
                     let mut m = std::ptr::null_mut();
                     // SAFETY: one pointer slot; the pool is valid.
@@ -357,19 +362,14 @@ impl PacketIo for DpdkIo {
                     m
                 }
             };
-            // SAFETY: `m` is an empty mbuf we own; we write at most its tailroom.
-            unsafe {
-                if p.data.len() > sys::exo_mbuf_tailroom(m) as usize {
-                    sys::exo_pktmbuf_free(m);
-                    counts[i].drop += 1;
-                    continue;
-                }
-                std::ptr::copy_nonoverlapping(
-                    p.data.as_ptr(),
-                    sys::exo_mbuf_data(m) as *mut u8,
-                    p.data.len(),
-                );
-                sys::exo_mbuf_set_len(m, p.data.len() as u16);
+            let len = u16::try_from(p.data.len()).unwrap_or(u16::MAX);
+            // SAFETY: `m` is an mbuf we own; exo_mbuf_fill resets it and copies `len` bytes
+            // from `p.data` (at least that long) only if they fit.
+            if unsafe { sys::exo_mbuf_fill(m, p.data.as_ptr(), len) } != 0 {
+                // SAFETY: still ours.
+                unsafe { sys::exo_pktmbuf_free(m) };
+                counts[i].drop += 1;
+                continue;
             }
             self.txq[i].push(m);
         }
