@@ -117,9 +117,46 @@ pub fn veth_pair(
     ns_b: &NetNs,
     mac_b: &str,
 ) -> io::Result<()> {
+    veth_pair_queues(a, ns_a, mac_a, b, ns_b, mac_b, 1)
+}
+
+/// [`veth_pair`] with `queues` RX and TX queues on each end (one AF_XDP socket per queue and
+/// core). A packet sent on one end's TX queue q arrives on the other end's RX queue q.
+pub fn veth_pair_queues(
+    a: &str,
+    ns_a: &NetNs,
+    mac_a: &str,
+    b: &str,
+    ns_b: &NetNs,
+    mac_b: &str,
+    queues: u32,
+) -> io::Result<()> {
+    let q = queues.max(1).to_string();
     ip(&[
-        "link", "add", a, "netns", &ns_a.name, "address", mac_a, "type", "veth", "peer", "name", b,
-        "netns", &ns_b.name, "address", mac_b,
+        "link",
+        "add",
+        a,
+        "netns",
+        &ns_a.name,
+        "address",
+        mac_a,
+        "numtxqueues",
+        &q,
+        "numrxqueues",
+        &q,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        b,
+        "netns",
+        &ns_b.name,
+        "address",
+        mac_b,
+        "numtxqueues",
+        &q,
+        "numrxqueues",
+        &q,
     ])?;
     for (ns, dev) in [(ns_a, a), (ns_b, b)] {
         ns.ip(&["link", "set", dev, "up"])?;

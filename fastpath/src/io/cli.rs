@@ -627,57 +627,75 @@ fn bench_afxdp(
     let mut ports = Vec::new();
     for i in 0..n {
         let (e, g) = (format!("xe{i}"), format!("xg{i}"));
-        exo_ebpf::netns::veth_pair(
+        exo_ebpf::netns::veth_pair_queues(
             &e,
             &ns_e,
             &format!("02:00:00:00:e0:{i:02x}"),
             &g,
             &ns_g,
             &format!("02:00:00:00:a0:{i:02x}"),
+            cores as u32,
         )?;
         ports.push((i as u32 + 1, e));
     }
-    // Generators: one TX-only AF_XDP socket per peer, each on its own thread in namespace G.
+    // Generators: one TX-only AF_XDP socket per peer and queue (a packet sent on queue q reaches
+    // the engine's RX queue q, that is core q), each on its own thread in namespace G.
     let stop = Arc::new(AtomicBool::new(false));
     let frames_arc = Arc::new(frames.to_vec());
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
     let mut gens = Vec::new();
     for i in 0..n {
-        let stop = stop.clone();
-        let frames = frames_arc.clone();
-        let ns = format!("exo-iob-g{tag}");
-        let ready = ready_tx.clone();
-        gens.push(std::thread::spawn(move || -> Result<u64, String> {
-            let setup = || -> Result<(Steering, XskSocket), String> {
-                let f =
-                    std::fs::File::open(format!("/run/netns/{ns}")).map_err(|e| e.to_string())?;
-                enter_ns(&f)?;
-                let g = format!("xg{i}");
-                // Echoed packets are dropped (and counted) by the steering program on the
-                // generator side: no socket is registered there.
-                let st = Steering::attach(&g, AttachMode::Native).map_err(|e| e.to_string())?;
-                let sock =
-                    XskSocket::open(&g, 0, 0, &XskConfig::default()).map_err(|e| e.to_string())?;
-                Ok((st, sock))
-            };
-            match setup() {
-                Ok((st, mut sock)) => {
-                    let _ = ready.send(Ok(()));
-                    super::sys::pin_to_cpu(1 + i);
-                    let sent = super::afxdp::flood(&mut sock, &frames, &stop)
+        for q in 0..cores {
+            let stop = stop.clone();
+            let frames = frames_arc.clone();
+            let ns = format!("exo-iob-g{tag}");
+            let ready = ready_tx.clone();
+            gens.push(std::thread::spawn(move || -> Result<u64, String> {
+                let setup = || -> Result<(Option<Steering>, XskSocket), String> {
+                    let f = std::fs::File::open(format!("/run/netns/{ns}"))
                         .map_err(|e| e.to_string())?;
-                    let echoed = st.stats().map(|s| s.dropped).unwrap_or(0);
-                    println!("generator xg{i}: sent {sent}, echoes received {echoed}");
-                    Ok(sent)
+                    enter_ns(&f)?;
+                    let g = format!("xg{i}");
+                    // Echoed packets are dropped (and counted) by the steering program on the
+                    // generator side: no socket is registered there. Queue 0's thread attaches
+                    // it.
+                    let st = if q == 0 {
+                        Some(Steering::attach(&g, AttachMode::Native).map_err(|e| e.to_string())?)
+                    } else {
+                        None
+                    };
+                    let sock = XskSocket::open(&g, q as u32, 0, &XskConfig::default())
+                        .map_err(|e| e.to_string())?;
+                    Ok((st, sock))
+                };
+                match setup() {
+                    Ok((st, mut sock)) => {
+                        let _ = ready.send(Ok(()));
+                        super::sys::pin_to_cpu(cores + i * cores + q);
+                        let sent = super::afxdp::flood(&mut sock, &frames, &stop)
+                            .map_err(|e| e.to_string())?;
+                        match st {
+                            Some(st) => {
+                                // The other queues' generators stopped at the same time.
+                                std::thread::sleep(Duration::from_millis(50));
+                                let echoed = st.stats().map(|s| s.dropped).unwrap_or(0);
+                                println!(
+                                    "generator xg{i} queue {q}: sent {sent}; echoes received on xg{i}: {echoed}"
+                                );
+                            }
+                            None => println!("generator xg{i} queue {q}: sent {sent}"),
+                        }
+                        Ok(sent)
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e.clone()));
+                        Err(e)
+                    }
                 }
-                Err(e) => {
-                    let _ = ready.send(Err(e.clone()));
-                    Err(e)
-                }
-            }
-        }));
+            }));
+        }
     }
-    for _ in 0..n {
+    for _ in 0..n * cores {
         ready_rx
             .recv()
             .map_err(|_| anyhow!("generator thread ended"))?
@@ -711,10 +729,12 @@ fn bench_afxdp(
             );
             let bare = echoed as f64 / secs / 1e6;
             if bare > 0.0 {
+                // The bare loop runs on one core: compare per core.
+                let per = |rep: &[LoopReport]| total_mpps(rep) / rep.len().max(1) as f64;
                 println!(
-                    "pipeline at {:.1} % of the bare echo loop; empty pipeline at {:.1} %",
-                    100.0 * total_mpps(&r) / bare,
-                    100.0 * total_mpps(&c) / bare
+                    "per core, pipeline at {:.1} % of the bare echo loop; empty pipeline at {:.1} %",
+                    100.0 * per(&r) / bare,
+                    100.0 * per(&c) / bare
                 );
             }
             print_steering(&steering);
