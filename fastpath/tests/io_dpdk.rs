@@ -19,6 +19,7 @@ fn frame(dst: u8, seq: u16) -> Vec<u8> {
 
 #[test]
 fn net_ring_loop_through_l2fwd() {
+    let cpus_before = io::sys::current_cpus();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let ir = io::cli::load_ir(&root.join("benches/p4/l2fwd.p4"), &[]).unwrap();
     let mut pipe = Pipeline::from_ir(&ir).unwrap();
@@ -45,6 +46,14 @@ fn net_ring_loop_through_l2fwd() {
             return;
         }
     };
+    // The EAL pinned this thread to lcore 0's CPU; a loop thread spawned now must still go to
+    // the i-th CPU the process started with, not to CPU 0.
+    assert_eq!(io::sys::allowed_cpus(), &cpus_before[..]);
+    let n = cpus_before.len();
+    let pinned = std::thread::spawn(move || (io::sys::pin_to_cpu(n + 1), io::sys::current_cpus()))
+        .join()
+        .unwrap();
+    assert_eq!(pinned, (true, vec![cpus_before[(n + 1) % n]]));
     let mut dio = d.core_io(&[(1, 0), (2, 1)], 0).unwrap();
     // A net_ring device's TX feeds its own RX: inject through port 1's TX.
     let input: Vec<OutPacket> = (0..30u16)

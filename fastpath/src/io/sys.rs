@@ -42,13 +42,15 @@ pub fn pin_to_cpu(i: usize) -> bool {
     unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0 }
 }
 
-/// The CPUs the calling thread may run on now.
-#[cfg(test)]
-fn current_cpus() -> Vec<usize> {
+/// The CPUs the calling thread may run on now (empty if the kernel will not say).
+pub fn current_cpus() -> Vec<usize> {
     // SAFETY: as in allowed_cpus.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     // SAFETY: as in allowed_cpus.
-    unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    if unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } != 0
+    {
+        return Vec::new();
+    }
     // SAFETY: as in allowed_cpus.
     (0..libc::CPU_SETSIZE as usize)
         .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
