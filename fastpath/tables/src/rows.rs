@@ -1,11 +1,13 @@
 //! Entry storage shared by every structure: one flat byte arena of fixed-stride rows.
 //!
-//! Row layout: `[fixed part | action u32 | last_hit u64 | data_len u16 | data (data_cap)]`, all
-//! integers little-endian. The fixed part belongs to the structure (the key for exact tables).
+//! Row layout: `[fixed part | action u32 | data_len u16 | data (data_cap)]`, all integers
+//! little-endian. The fixed part belongs to the structure (the key for exact tables). Each row's
+//! last-hit time (idle timeout) lives in a separate array: a lookup reads the row, and only
+//! tables with idle timeout write the time, so it would only widen the rows the lookups read.
 //! The stride widens when an entry with longer action data arrives (rare: data length is bounded
 //! by the program's actions), which rewrites the arena once. The row index is the entry handle.
 
-const META: usize = 4 + 8 + 2;
+const META: usize = 4 + 2;
 /// Longest action data an entry can carry.
 pub(crate) const MAX_DATA: usize = u16::MAX as usize;
 
@@ -15,6 +17,8 @@ pub(crate) struct Rows {
     data_cap: usize,
     stride: usize,
     bytes: Vec<u8>,
+    /// Last hit (or insertion) time of each row.
+    hit: Vec<u64>,
     live: Vec<u64>,
     free: Vec<u32>,
     /// Rows ever allocated (live or on the free list).
@@ -31,6 +35,7 @@ impl Rows {
             data_cap: 0,
             stride: fixed + META,
             bytes: Vec::new(),
+            hit: Vec::new(),
             live: Vec::new(),
             free: Vec::new(),
             rows: 0,
@@ -94,8 +99,10 @@ impl Rows {
                         .max(64)
                         .min(self.limit.saturating_sub(self.rows).max(1));
                     self.bytes.reserve_exact(grow * self.stride);
+                    self.hit.reserve_exact(grow);
                 }
                 self.bytes.resize(need, 0);
+                self.hit.push(0);
                 self.rows += 1;
                 i
             }
@@ -106,9 +113,9 @@ impl Rows {
         row[..self.fixed].copy_from_slice(fixed);
         let m = &mut row[self.fixed..];
         m[0..4].copy_from_slice(&action.to_le_bytes());
-        m[4..12].copy_from_slice(&now.to_le_bytes());
-        m[12..14].copy_from_slice(&(data.len() as u16).to_le_bytes());
-        m[14..14 + data.len()].copy_from_slice(data);
+        m[4..6].copy_from_slice(&(data.len() as u16).to_le_bytes());
+        m[6..6 + data.len()].copy_from_slice(data);
+        self.hit[i] = now;
         i as u32
     }
 
@@ -161,8 +168,8 @@ impl Rows {
             return (0, &[]);
         };
         let m = &r[self.fixed..];
-        let n = u16::from_le_bytes([m[12], m[13]]) as usize;
-        (u32::from_le_bytes([m[0], m[1], m[2], m[3]]), &m[14..14 + n])
+        let n = u16::from_le_bytes([m[4], m[5]]) as usize;
+        (u32::from_le_bytes([m[0], m[1], m[2], m[3]]), &m[6..6 + n])
     }
 
     #[inline]
@@ -171,19 +178,12 @@ impl Rows {
     }
 
     pub fn last_hit(&self, i: u32) -> u64 {
-        match self.row(i) {
-            Some(r) => {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&r[self.fixed + 4..self.fixed + 12]);
-                u64::from_le_bytes(b)
-            }
-            None => 0,
-        }
+        self.hit.get(i as usize).copied().unwrap_or(0)
     }
 
     pub fn set_last_hit(&mut self, i: u32, now: u64) {
-        if let Some(m) = self.meta_mut(i) {
-            m[4..12].copy_from_slice(&now.to_le_bytes());
+        if let Some(t) = self.hit.get_mut(i as usize) {
+            *t = now;
         }
     }
 
@@ -194,8 +194,8 @@ impl Rows {
         }
         if let Some(m) = self.meta_mut(i) {
             m[0..4].copy_from_slice(&action.to_le_bytes());
-            m[12..14].copy_from_slice(&(data.len() as u16).to_le_bytes());
-            m[14..14 + data.len()].copy_from_slice(data);
+            m[4..6].copy_from_slice(&(data.len() as u16).to_le_bytes());
+            m[6..6 + data.len()].copy_from_slice(data);
         }
     }
 
@@ -215,7 +215,10 @@ impl Rows {
     }
 
     pub fn memory_bytes(&self) -> usize {
-        self.bytes.capacity() + self.live.capacity() * 8 + self.free.capacity() * 4
+        self.bytes.capacity()
+            + self.hit.capacity() * 8
+            + self.live.capacity() * 8
+            + self.free.capacity() * 4
     }
 }
 
