@@ -28,8 +28,6 @@ fn net_ring_loop_through_l2fwd() {
         "--no-huge",
         "-m",
         "512",
-        "-l",
-        "0",
         "--no-pci",
         "--log-level=error",
         "--vdev=net_ring0",
@@ -37,7 +35,12 @@ fn net_ring_loop_through_l2fwd() {
     ]
     .iter()
     .map(|s| s.to_string())
-    .chain([format!("--file-prefix=exo-t{}", std::process::id())])
+    .chain([
+        format!("--file-prefix=exo-t{}", std::process::id()),
+        // The one lcore on the process's last CPU: the loop must be placed there.
+        "-l".into(),
+        cpus_before.last().copied().unwrap_or(0).to_string(),
+    ])
     .collect();
     let d = match Dpdk::init(&eal, &[0, 1], 1, 4096) {
         Ok(d) => d,
@@ -46,15 +49,19 @@ fn net_ring_loop_through_l2fwd() {
             return;
         }
     };
-    // The EAL pinned this thread to lcore 0's CPU; a loop thread spawned now must still go to
-    // the i-th CPU the process started with, not to CPU 0.
+    // The EAL pinned this thread to its lcore's CPU; a loop thread spawned now must still go to
+    // the i-th CPU the process started with (the fallback when no lcore names a CPU for it).
     assert_eq!(io::sys::allowed_cpus(), &cpus_before[..]);
     let n = cpus_before.len();
     let pinned = std::thread::spawn(move || (io::sys::pin_to_cpu(n + 1), io::sys::current_cpus()))
         .join()
         .unwrap();
     assert_eq!(pinned, (true, vec![cpus_before[(n + 1) % n]]));
+    let last = cpus_before.last().copied().unwrap_or(0);
+    assert_eq!(d.lcore_cpus(), &[last]);
+    // Queue 0's loop goes to lcore 0's CPU (`run_cores` pins it there).
     let mut dio = d.core_io(&[(1, 0), (2, 1)], 0).unwrap();
+    assert_eq!(dio.cpu(), Some(last));
     // A net_ring device's TX feeds its own RX: inject through port 1's TX.
     let input: Vec<OutPacket> = (0..30u16)
         .map(|s| OutPacket {

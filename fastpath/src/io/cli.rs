@@ -176,7 +176,10 @@ where
             let st = stats[core].clone();
             let opts = opts.clone();
             handles.push(s.spawn(move || {
-                super::sys::pin_to_cpu(core);
+                match io.cpu() {
+                    Some(cpu) => super::sys::pin_to(cpu),
+                    None => super::sys::pin_to_cpu(core),
+                };
                 run_core(io, proc, &ctl, &st, clock, &opts)
             }));
         }

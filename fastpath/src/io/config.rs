@@ -5,7 +5,8 @@
 //! program = "l2fwd.p4"          # .p4 or IR .json; relative paths are from this file's folder
 //! entries = "l2fwd.stf"         # optional: STF add/setdefault lines
 //! backend = "afxdp"             # afxdp | dpdk | pcap | mem
-//! cores = 1
+//! cores = 1                     # loop i on the i-th CPU the process may use, or with DPDK on
+//!                               # the CPU of the i-th EAL lcore (`-l`/`--lcores`)
 //! stats_interval_s = 1.0
 //!
 //! [xdp]                         # AF_XDP backend

@@ -37,6 +37,8 @@ pub struct Dpdk {
     runtime_dir: std::path::PathBuf,
     ports: Vec<u16>,
     pools: Vec<*mut sys::rte_mempool>,
+    /// The CPU of each EAL lcore, in lcore order (the `-l`/`--lcores` list).
+    lcore_cpus: Vec<usize>,
 }
 
 // SAFETY: the mempools are thread-safe DPDK objects; Dpdk only hands their pointers to DpdkIo
@@ -99,6 +101,7 @@ impl Dpdk {
             runtime_dir: std::path::Path::new("/var/run/dpdk").join(prefix),
             ports: Vec::new(),
             pools: Vec::new(),
+            lcore_cpus: lcore_cpus(),
         };
         // SAFETY: the EAL is initialised.
         let avail = unsafe { sys::rte_eth_dev_count_avail() };
@@ -196,6 +199,12 @@ impl Dpdk {
             .into_owned()
     }
 
+    /// The CPU of each EAL lcore, in lcore order: loop `i` runs on the i-th (see
+    /// [`DpdkIo`]'s `cpu`).
+    pub fn lcore_cpus(&self) -> &[usize] {
+        &self.lcore_cpus
+    }
+
     /// The backend of core `queue`: ports `map` (P4 port, DPDK port) on queue pair `queue`.
     pub fn core_io(&self, map: &[(u32, u16)], queue: u16) -> Result<DpdkIo, IoError> {
         let ports: Vec<u32> = map.iter().map(|m| m.0).collect();
@@ -220,6 +229,7 @@ impl Dpdk {
             held: Vec::with_capacity(MAX_BURST),
             txq: map.iter().map(|_| Vec::with_capacity(MAX_BURST)).collect(),
             next: 0,
+            cpu: self.lcore_cpus.get(queue as usize).copied(),
         })
     }
 }
@@ -242,6 +252,24 @@ impl Drop for Dpdk {
     }
 }
 
+/// The CPU of each enabled EAL lcore, in lcore order (empty before the EAL is up).
+fn lcore_cpus() -> Vec<usize> {
+    // SAFETY: plain queries of the initialised EAL's lcore configuration.
+    unsafe {
+        let n = sys::rte_lcore_count();
+        let mut cpus = Vec::with_capacity(n as usize);
+        let mut i = sys::rte_get_next_lcore(u32::MAX, 0, 0);
+        for _ in 0..n {
+            let cpu = sys::rte_lcore_to_cpu_id(i as i32);
+            if let Ok(c) = usize::try_from(cpu) {
+                cpus.push(c);
+            }
+            i = sys::rte_get_next_lcore(i, 0, 0);
+        }
+        cpus
+    }
+}
+
 /// One core's DPDK ports.
 pub struct DpdkIo {
     map: PortMap,
@@ -257,6 +285,8 @@ pub struct DpdkIo {
     /// Per port: mbufs to send.
     txq: Vec<Vec<*mut sys::rte_mbuf>>,
     next: usize,
+    /// The CPU of the EAL lcore with this queue's number, if there is one.
+    cpu: Option<usize>,
 }
 
 // SAFETY: the mbufs a DpdkIo holds are owned by it; its queue pair is used by no other core.
@@ -285,6 +315,10 @@ impl PacketIo for DpdkIo {
 
     fn port_map_mut(&mut self) -> &mut PortMap {
         &mut self.map
+    }
+
+    fn cpu(&self) -> Option<usize> {
+        self.cpu
     }
 
     fn thread_start(&mut self) {

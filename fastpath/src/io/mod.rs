@@ -131,6 +131,13 @@ pub trait PacketIo {
     /// sent (ring full, no buffer) is dropped and counted in `counts[port index].drop`.
     fn tx_burst(&mut self, pkts: &[OutPacket], counts: &mut [PortCounts]) -> Result<u64, IoError>;
 
+    /// The CPU this backend's loop must run on, where the backend decides it (DPDK: the CPU of
+    /// the EAL lcore with the loop's number, so that `-l`/`--lcores` place the loops); `None`
+    /// lets [`cli::run_cores`] put loop i on the process's i-th CPU.
+    fn cpu(&self) -> Option<usize> {
+        None
+    }
+
     /// Called on the core's thread before its loop starts (DPDK registers the thread as an lcore
     /// so that mempool caches work) and after it ends.
     fn thread_start(&mut self) {}

@@ -31,12 +31,20 @@ pub fn allowed_cpus() -> &'static [usize] {
 /// effort: returns false when the kernel refuses or the set is unknown.
 pub fn pin_to_cpu(i: usize) -> bool {
     let cpus = allowed_cpus();
-    let Some(&cpu) = cpus.get(i % cpus.len().max(1)) else {
+    match cpus.get(i % cpus.len().max(1)) {
+        Some(&cpu) => pin_to(cpu),
+        None => false,
+    }
+}
+
+/// Pins the calling thread to CPU `cpu`. Best effort: returns false when the kernel refuses.
+pub fn pin_to(cpu: usize) -> bool {
+    if cpu >= libc::CPU_SETSIZE as usize {
         return false;
-    };
+    }
     // SAFETY: cpu_set_t is plain old data; all-zero is the empty set.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: CPU_SET writes inside `set`: `cpu` came from CPU_ISSET below CPU_SETSIZE.
+    // SAFETY: CPU_SET writes inside `set`: `cpu` is below CPU_SETSIZE.
     unsafe { libc::CPU_SET(cpu, &mut set) };
     // SAFETY: `set` is a valid cpu_set_t of the size passed; pid 0 is the calling thread.
     unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0 }
