@@ -181,7 +181,7 @@ pub mod rt {
     };
     pub use crate::externs::{hash, GREEN};
     pub use crate::program::{HashAlgo, Keyset, Op};
-    pub use exo_tables::key_hash;
+    pub use exo_tables::hash_bytes;
 
     /// Bits `sh..sh + w` (1 <= w, sh + w <= 64) of the 8 bytes at `b[o..]`, big-endian.
     #[inline(always)]
@@ -1058,7 +1058,7 @@ impl Gen<'_> {
             let _ = write!(
                 code,
                 "let Some(kb) = small.first_chunk::<{off}>() else {{ return (false, u32::MAX) }}; \
-                 let h = key_hash(kb); \
+                 let h = hash_bytes(kb); \
                  let found = ex.st.tables[{i}].table.lookup_hashed_n(kb, h); "
             );
         } else {

@@ -4,7 +4,7 @@
 //! 64 / (10 x load) bytes of index, load 40-80%: about 35 + 8 bytes for a 13-byte key with 8 bytes
 //! of data at 1M entries.
 
-use crate::hash::{bytes_eq, key_hash};
+use crate::hash::{bytes_eq, hash_bytes};
 use crate::index::HashIndex;
 use crate::prefetch::prefetch;
 use crate::rows::Rows;
@@ -33,7 +33,7 @@ impl ExactTable {
             return None;
         }
         self.index
-            .find(key_hash(key), |i| bytes_eq(rows.fixed(i), key))
+            .find(hash_bytes(key), |i| bytes_eq(rows.fixed(i), key))
     }
 
     /// [`ExactTable::lookup`] with the key's hash given and its length known at compile time
@@ -54,7 +54,7 @@ impl ExactTable {
         if key.len() != self.key_len {
             return None;
         }
-        let h = key_hash(key);
+        let h = hash_bytes(key);
         self.index.prefetch(h);
         Some(h)
     }
@@ -76,7 +76,7 @@ impl ExactTable {
             let mut hashes = [0u64; BURST_CHUNK];
             for (h, k) in hashes.iter_mut().zip(keys) {
                 if k.len() == self.key_len {
-                    *h = key_hash(k);
+                    *h = hash_bytes(k);
                     self.index.prefetch(*h);
                 }
             }
@@ -105,13 +105,13 @@ impl ExactTable {
 
     /// Indexes row `row`, whose fixed part is its key (absent from the index).
     pub fn insert(&mut self, rows: &Rows, row: u32) {
-        let h = key_hash(rows.fixed(row));
-        self.index.insert(h, row, |i| key_hash(rows.fixed(i)));
+        let h = hash_bytes(rows.fixed(row));
+        self.index.insert(h, row, |i| hash_bytes(rows.fixed(i)));
     }
 
     pub fn remove(&mut self, rows: &Rows, key: &[u8]) -> Option<u32> {
         self.index
-            .remove(key_hash(key), |i| bytes_eq(rows.fixed(i), key))
+            .remove(hash_bytes(key), |i| bytes_eq(rows.fixed(i), key))
     }
 
     pub fn clear(&mut self) {

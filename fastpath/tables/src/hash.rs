@@ -103,20 +103,6 @@ pub fn short_hash(len: usize, words: &[u64]) -> u64 {
     }
 }
 
-/// The hash exact tables file keys under: [`short_hash`] of the key's words for keys of up to
-/// 16 bytes (one multiply where [`hash_bytes`] needs two or three in a row, on the path from
-/// the packet's key to its bucket), [`hash_bytes`] beyond.
-#[inline(always)]
-pub fn key_hash(key: &[u8]) -> u64 {
-    if key.len() <= 16 {
-        let mut w = [0u64; 2];
-        key_words(key, &mut w);
-        short_hash(key.len(), &w[..word_count(key.len())])
-    } else {
-        hash_bytes(key)
-    }
-}
-
 /// `hash_bytes(key & mask)` without materialising the masked key. `mask` must be as long as
 /// `key`; a shorter mask is treated as zero-padded.
 #[inline]

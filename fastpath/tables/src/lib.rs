@@ -34,7 +34,7 @@ mod types;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use hash::{hash_bytes, key_hash};
+pub use hash::hash_bytes;
 pub use prefetch::prefetch_bytes;
 pub use types::{EntryHandle, EntrySpec, FieldMatch, KeyField, KeyLayout, MatchKind, TableError};
 
@@ -292,7 +292,7 @@ impl Table {
         .map(EntryHandle)
     }
 
-    /// [`Table::lookup`] given `h == key_hash(key)`, computed by the caller, for a key whose
+    /// [`Table::lookup`] given `h == hash_bytes(key)`, computed by the caller, for a key whose
     /// length is known at compile time: code generated per program hashes a key it has just
     /// built in registers (without reading it back from memory), and exact tables compare
     /// keys with a fixed-size compare. Only exact tables use `h`; the others look `key` up as

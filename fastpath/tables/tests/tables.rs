@@ -594,13 +594,13 @@ fn fixed_length_lookup_agrees_with_lookup() {
     }
     for i in 0..400u16 {
         let k = [i as u8, (i >> 8) as u8, 7, 7, (i * 3) as u8, 1];
-        let h = exo_tables::key_hash(&k);
+        let h = exo_tables::hash_bytes(&k);
         let got = t.lookup_hashed_n(&k, h);
         assert_eq!(got, t.lookup(&k), "key {k:?}");
         assert_eq!(got.is_some(), i < 200, "key {k:?}");
         let short = [k[0], k[1], k[2], k[3], k[4]];
         assert_eq!(
-            t.lookup_hashed_n(&short, exo_tables::key_hash(&short)),
+            t.lookup_hashed_n(&short, exo_tables::hash_bytes(&short)),
             None
         );
     }
