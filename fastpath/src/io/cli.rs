@@ -167,6 +167,21 @@ where
     P: Processor + Send,
 {
     let clock = Instant::now();
+    // Where each loop runs: the backend's choice (DPDK: its EAL lcore's CPU), else the i-th CPU
+    // the process may use.
+    let cpus: Vec<Option<usize>> = ios
+        .iter()
+        .enumerate()
+        .map(|(i, io)| io.cpu().or_else(|| super::sys::nth_cpu(i)))
+        .collect();
+    if interval.is_some() {
+        for (i, c) in cpus.iter().enumerate() {
+            match c {
+                Some(c) => println!("core {i}: CPU {c}"),
+                None => println!("core {i}: not pinned (CPU set unknown)"),
+            }
+        }
+    }
     let ctls: Vec<Arc<ControlQueue<P>>> = ios.iter().map(|_| ControlQueue::new(64)).collect();
     let stats: Vec<Arc<CoreStats>> = ios.iter().map(|io| CoreStats::new(io.ports())).collect();
     std::thread::scope(|s| -> Result<Vec<LoopReport>> {
@@ -175,11 +190,11 @@ where
             let ctl = ctls[core].clone();
             let st = stats[core].clone();
             let opts = opts.clone();
+            let cpu = cpus[core];
             handles.push(s.spawn(move || {
-                match io.cpu() {
-                    Some(cpu) => super::sys::pin_to(cpu),
-                    None => super::sys::pin_to_cpu(core),
-                };
+                if let Some(c) = cpu {
+                    super::sys::pin_to(c);
+                }
                 run_core(io, proc, &ctl, &st, clock, &opts)
             }));
         }

@@ -30,11 +30,13 @@ pub fn allowed_cpus() -> &'static [usize] {
 /// Pins the calling thread to the `i`-th CPU of [`allowed_cpus`] (modulo their number). Best
 /// effort: returns false when the kernel refuses or the set is unknown.
 pub fn pin_to_cpu(i: usize) -> bool {
+    nth_cpu(i).is_some_and(pin_to)
+}
+
+/// The `i`-th CPU of [`allowed_cpus`] (modulo their number); `None` if the set is unknown.
+pub fn nth_cpu(i: usize) -> Option<usize> {
     let cpus = allowed_cpus();
-    match cpus.get(i % cpus.len().max(1)) {
-        Some(&cpu) => pin_to(cpu),
-        None => false,
-    }
+    cpus.get(i % cpus.len().max(1)).copied()
 }
 
 /// Pins the calling thread to CPU `cpu`. Best effort: returns false when the kernel refuses.
