@@ -176,7 +176,7 @@ pub fn generate(p: &CompiledProgram, name: &str) -> (String, Fallbacks) {
 pub mod rt {
     pub use crate::bits::{mask, sext, write_bits};
     pub use crate::exec::{
-        action_data, binop, copy_slots, keyset_matches, zero, DataRef, Exec, Flow,
+        action_data, binop, copy_slots, keyset_matches, zero, DataRef, Exec, Flow, RegArray,
         ERR_PARSER_TIMEOUT, MAX_LOOP_ITERATIONS, MAX_PARSER_STEPS,
     };
     pub use crate::externs::{hash, GREEN};
@@ -793,10 +793,16 @@ impl Gen<'_> {
                     dst: Loc::Slot(d),
                     index,
                 } if simple(index) => {
+                    let w = match self.p.instances[*reg as usize].kind {
+                        InstanceKind::Register { width, .. } => width,
+                        _ => 128,
+                    };
+                    let var = crate::exec::RegArray::variant(w);
                     let i = self.expr(index);
                     let _ = write!(
                         code,
-                        "{{ let i = ({i}) as usize; let v = ex.st.registers.get({reg}).and_then(|r| r.get(i)).copied().unwrap_or(0); \
+                        "{{ let i = ({i}) as usize; let v = match ex.st.registers.get({reg}) {{ \
+                         Some(RegArray::{var}(r)) => r.get(i).map_or(0, |&x| u128::from(x)), _ => 0 }}; \
                          ex.pk.phv[{d}] = v; }} "
                     );
                 }
@@ -806,12 +812,14 @@ impl Gen<'_> {
                         _ => 128,
                     };
                     let m = crate::bits::mask(w);
+                    let var = crate::exec::RegArray::variant(w);
                     let i = self.expr(index);
                     let v = self.expr(value);
                     let _ = write!(
                         code,
                         "{{ let i = ({i}) as usize; let v = {v}; \
-                         if let Some(x) = ex.st.registers.get_mut({reg}).and_then(|r| r.get_mut(i)) {{ *x = v & {m}u128; }} }} "
+                         if let Some(RegArray::{var}(r)) = ex.st.registers.get_mut({reg}) {{ \
+                         if let Some(x) = r.get_mut(i) {{ *x = (v & {m}u128) as _; }} }} }} "
                     );
                 }
                 Ext::Hash {

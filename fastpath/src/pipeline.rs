@@ -414,8 +414,8 @@ impl Pipeline {
         let mut meters = Vec::new();
         for inst in &prog.instances {
             registers.push(match inst.kind {
-                InstanceKind::Register { size, .. } => vec![0; size as usize],
-                _ => Vec::new(),
+                InstanceKind::Register { size, width } => exec::RegArray::new(width, size as usize),
+                _ => exec::RegArray::default(),
             });
             counters.push(match inst.kind {
                 InstanceKind::Counter { size, .. } => vec![(0, 0); size as usize],

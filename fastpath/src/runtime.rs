@@ -393,7 +393,7 @@ impl Pipeline {
         if !matches!(self.prog.instances[i].kind, InstanceKind::Register { .. }) {
             return Err(RuntimeError::WrongKind(name.clone(), "register"));
         }
-        r.get(index as usize).copied().ok_or(RuntimeError::Index {
+        r.get(index as usize).ok_or(RuntimeError::Index {
             name: name.clone(),
             index,
             size: r.len(),
@@ -411,13 +411,13 @@ impl Pipeline {
             return Err(RuntimeError::WrongKind(name.clone(), "register"));
         };
         let r = &mut self.st.registers[i];
-        let size = r.len();
-        let x = r.get_mut(index as usize).ok_or(RuntimeError::Index {
-            name: name.clone(),
-            index,
-            size,
-        })?;
-        *x = value & crate::bits::mask(width);
+        if !r.set(index as usize, value & crate::bits::mask(width)) {
+            return Err(RuntimeError::Index {
+                name: name.clone(),
+                index,
+                size: r.len(),
+            });
+        }
         Ok(())
     }
 
@@ -426,7 +426,7 @@ impl Pipeline {
         if !matches!(self.prog.instances[i].kind, InstanceKind::Register { .. }) {
             return Err(RuntimeError::WrongKind(name, "register"));
         }
-        self.st.registers[i].fill(0);
+        self.st.registers[i].reset();
         Ok(())
     }
 

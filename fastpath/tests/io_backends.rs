@@ -129,7 +129,10 @@ fn run_command_replays_a_pcap_config() {
     );
     assert!(text.contains("rx 60 tx 40 drop 20"), "{text}");
     // The loop's placement is printed at start.
-    assert!(text.lines().any(|l| l.starts_with("core 0: CPU ")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("core 0: CPU ")),
+        "{text}"
+    );
     assert_eq!(read_pcap(&dir.join("out1.pcap")), to1);
     assert_eq!(read_pcap(&dir.join("out2.pcap")), to2);
     std::fs::remove_dir_all(&dir).unwrap();
