@@ -281,7 +281,7 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
     }
     let merged = merge_ranges(std::mem::take(&mut c.zero));
     let meta_zero = merge_ranges(std::mem::take(&mut c.meta_zero));
-    Ok(CompiledProgram {
+    let mut cp = CompiledProgram {
         ir: prog.clone(),
         phv_slots: c.next,
         zero: merged,
@@ -305,7 +305,10 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
         error_codes: prog.errors.clone(),
         gen: None,
         gen_fb: Default::default(),
-    })
+        identity_deparse: false,
+    };
+    cp.identity_deparse = crate::deparse::is_identity(&cp);
+    Ok(cp)
 }
 
 impl<'p> Compiler<'p> {

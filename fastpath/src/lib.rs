@@ -14,6 +14,7 @@ pub mod bits;
 pub mod burst;
 pub mod codegen;
 pub mod compile;
+pub mod deparse;
 pub mod exec;
 pub mod externs;
 pub mod io;

@@ -1199,8 +1199,14 @@ fn egress<T: Tier>(
         let _ = T::compute(&mut ex);
     }
     ex.pk.out.clear();
-    let _ = T::deparser(&mut ex);
-    let start = pk.cursor.div_ceil(8).min(pk.data.len());
+    // A deparser that would give back the parsed bytes is skipped: the headers stay where they
+    // are, in front of the payload.
+    let start = if p.identity_deparse {
+        0
+    } else {
+        let _ = T::deparser(&mut ex);
+        pk.cursor.div_ceil(8).min(pk.data.len())
+    };
     if let Some(list) = pk.recirculate {
         recirculate(p, pk, passes, port, start, list);
         return;

@@ -614,6 +614,9 @@ pub struct CompiledProgram {
     pub gen: Option<&'static crate::codegen::Generated>,
     /// What the generated code leaves to the interpreter (see [`crate::codegen::Fallbacks`]).
     pub gen_fb: crate::codegen::Fallbacks,
+    /// The deparser always gives back the parsed bytes unchanged ([`crate::deparse`]): the
+    /// engine sends the packet's own bytes without running it.
+    pub identity_deparse: bool,
 }
 
 impl CompiledProgram {

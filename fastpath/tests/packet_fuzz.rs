@@ -99,3 +99,45 @@ proptest! {
         }
     }
 }
+
+/// Programs whose deparser the engine skips (`identity_deparse`: it would only give back the
+/// parsed bytes) send the same packets as with the deparser run: whole, truncated and mutated
+/// packets, on every corpus and benchmark program the analysis accepts.
+#[test]
+fn skipped_deparsers_send_the_deparsers_bytes() {
+    let mut checked = Vec::new();
+    for (name, ir) in programs() {
+        let Ok(cp) = exo_fastpath::compile::compile(ir) else {
+            continue;
+        };
+        if !cp.identity_deparse {
+            continue;
+        }
+        let mut with_deparser = cp.clone();
+        with_deparser.identity_deparse = false;
+        let (Ok(mut fast), Ok(mut slow)) = (Pipeline::new(cp), Pipeline::new(with_deparser)) else {
+            continue;
+        };
+        for seed in 0..96u64 {
+            let mut pkt = valid_packet(seed);
+            match seed % 3 {
+                0 => pkt.truncate((seed as usize * 7) % pkt.len()),
+                1 => {
+                    let i = (seed as usize * 13) % pkt.len();
+                    pkt[i] ^= (seed as u8) | 1;
+                }
+                _ => {}
+            }
+            let (mut a, mut b) = (Outputs::new(), Outputs::new());
+            fast.process(&pkt, 1 + (seed % 3) as u32, seed, &mut a);
+            slow.process(&pkt, 1 + (seed % 3) as u32, seed, &mut b);
+            assert_eq!(a.as_slice(), b.as_slice(), "{name}, seed {seed}");
+        }
+        checked.push(name.clone());
+    }
+    assert!(
+        checked.len() >= 3,
+        "only {} programs skip their deparser: {checked:?}",
+        checked.len()
+    );
+}
