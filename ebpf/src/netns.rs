@@ -108,21 +108,10 @@ impl Drop for NetNs {
 }
 
 /// Creates a veth pair `a` (in namespace `ns_a`) <-> `b` (in `ns_b`), both up, with the given
-/// MAC addresses. The pair goes away with either namespace.
+/// MAC addresses and `queues` RX and TX queues on each end (one AF_XDP socket per queue and
+/// core; a packet sent on one end's TX queue q arrives on the other end's RX queue q). The pair
+/// goes away with either namespace.
 pub fn veth_pair(
-    a: &str,
-    ns_a: &NetNs,
-    mac_a: &str,
-    b: &str,
-    ns_b: &NetNs,
-    mac_b: &str,
-) -> io::Result<()> {
-    veth_pair_queues(a, ns_a, mac_a, b, ns_b, mac_b, 1)
-}
-
-/// [`veth_pair`] with `queues` RX and TX queues on each end (one AF_XDP socket per queue and
-/// core). A packet sent on one end's TX queue q arrives on the other end's RX queue q.
-pub fn veth_pair_queues(
     a: &str,
     ns_a: &NetNs,
     mac_a: &str,

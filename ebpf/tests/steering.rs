@@ -54,6 +54,7 @@ fn attach_count_and_detach() {
         "xp",
         &ns_p,
         "02:00:00:00:00:01",
+        1,
     )
     .unwrap();
     let (e_name, p_name) = (ns_e.name().to_string(), ns_p.name().to_string());

@@ -163,11 +163,7 @@ fn expr_tables(e: &E, out: &mut Vec<u32>) {
 mod tests {
     use super::*;
 
-    fn prog(src: &str) -> CompiledProgram {
-        let c = exo_p4::compile_str("t.p4", src, &exo_p4::CompileOptions::default());
-        let ir = c.ir.expect("program checks");
-        crate::compile::compile(&ir).expect("program compiles")
-    }
+    use crate::compile::compile_source as prog;
 
     const HDRS: &str = r#"
 #include <core.p4>

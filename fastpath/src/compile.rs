@@ -311,6 +311,14 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
     Ok(cp)
 }
 
+/// Checks and compiles P4 source (tests of the analyses over compiled programs).
+#[cfg(test)]
+pub(crate) fn compile_source(src: &str) -> CompiledProgram {
+    let c = exo_p4::compile_str("t.p4", src, &exo_p4::CompileOptions::default());
+    let ir = c.ir.expect("program checks");
+    compile(&ir).expect("program compiles")
+}
+
 impl<'p> Compiler<'p> {
     // ---- storage ----
 

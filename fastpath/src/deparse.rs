@@ -267,11 +267,7 @@ impl Writes<'_> {
 mod tests {
     use super::*;
 
-    fn prog(src: &str) -> CompiledProgram {
-        let c = exo_p4::compile_str("t.p4", src, &exo_p4::CompileOptions::default());
-        let ir = c.ir.expect("program checks");
-        crate::compile::compile(&ir).expect("program compiles")
-    }
+    use crate::compile::compile_source as prog;
 
     /// Two headers `a` then `b`; `parser`, `ingress` and `deparser` bodies as given.
     fn with(parser: &str, ingress: &str, deparser: &str) -> CompiledProgram {

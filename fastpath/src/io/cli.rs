@@ -645,7 +645,7 @@ fn bench_afxdp(
     let mut ports = Vec::new();
     for i in 0..n {
         let (e, g) = (format!("xe{i}"), format!("xg{i}"));
-        exo_ebpf::netns::veth_pair_queues(
+        exo_ebpf::netns::veth_pair(
             &e,
             &ns_e,
             &format!("02:00:00:00:e0:{i:02x}"),

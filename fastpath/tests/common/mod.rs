@@ -28,6 +28,7 @@ pub fn two_veth_pairs(engine: &str, peer: &str) -> (NetNs, NetNs) {
             &format!("p{k}"),
             &ns_p,
             &format!("02:00:00:00:00:0{k}"),
+            1,
         )
         .unwrap();
     }
