@@ -10,21 +10,7 @@ static CPUS: OnceLock<Vec<usize>> = OnceLock::new();
 /// threads spawned afterwards inherit that one CPU, so a mask read later would put every loop
 /// on CPU 0.
 pub fn allowed_cpus() -> &'static [usize] {
-    CPUS.get_or_init(|| {
-        // SAFETY: cpu_set_t is plain old data; all-zero is the empty set.
-        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-        // SAFETY: `set` is a valid cpu_set_t of the size passed; pid 0 is the calling thread.
-        let ok = unsafe {
-            libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0
-        };
-        if !ok {
-            return Vec::new();
-        }
-        // SAFETY: CPU_ISSET reads inside `set` for indices below CPU_SETSIZE.
-        (0..libc::CPU_SETSIZE as usize)
-            .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
-            .collect()
-    })
+    CPUS.get_or_init(current_cpus)
 }
 
 /// Pins the calling thread to the `i`-th CPU of [`allowed_cpus`] (modulo their number). Best
@@ -54,14 +40,14 @@ pub fn pin_to(cpu: usize) -> bool {
 
 /// The CPUs the calling thread may run on now (empty if the kernel will not say).
 pub fn current_cpus() -> Vec<usize> {
-    // SAFETY: as in allowed_cpus.
+    // SAFETY: cpu_set_t is plain old data; all-zero is the empty set.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: as in allowed_cpus.
+    // SAFETY: `set` is a valid cpu_set_t of the size passed; pid 0 is the calling thread.
     if unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } != 0
     {
         return Vec::new();
     }
-    // SAFETY: as in allowed_cpus.
+    // SAFETY: CPU_ISSET reads inside `set` for indices below CPU_SETSIZE.
     (0..libc::CPU_SETSIZE as usize)
         .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
         .collect()
