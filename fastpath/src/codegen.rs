@@ -183,20 +183,39 @@ pub mod rt {
     pub use crate::program::{HashAlgo, Keyset, Op};
     pub use exo_tables::hash_bytes;
 
-    /// Bits `sh..sh + w` (1 <= w, sh + w <= 64) of the 8 bytes at `b[o..]`, big-endian.
+    /// Writes `v` into the low 64 bits of `phv[s]`, leaving the high half as it is: for a slot
+    /// that only ever holds values below 2^64 (a header field of at most 64 bits), whose high
+    /// half is therefore zero, one 8-byte store instead of two.
     #[inline(always)]
-    pub fn rd64(b: &[u8], o: usize, sh: u32, w: u32) -> u128 {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(&b[o..o + 8]);
-        u128::from((u64::from_be_bytes(a) << sh) >> (64 - w))
+    #[allow(unsafe_code)]
+    pub fn set_lo(phv: &mut [u128], s: usize, v: u64) {
+        let x: *mut u128 = &mut phv[s];
+        let lo = if cfg!(target_endian = "little") { 0 } else { 1 };
+        // SAFETY: `x` points to a live, exclusively borrowed u128; its two halves are u64s
+        // at 8-byte-aligned offsets 0 and 8 inside it.
+        unsafe { *x.cast::<u64>().add(lo) = v };
     }
 
-    /// As [`rd64`] for 64 < sh + w <= 128, over 16 bytes.
+    /// The `K` big-endian 64-bit words at `b[o..]`, where `n <= 8 * K` bytes from `o` are in
+    /// `b` (the rest read as zeros when `b` ends before them).
     #[inline(always)]
-    pub fn rd128(b: &[u8], o: usize, sh: u32, w: u32) -> u128 {
-        let mut a = [0u8; 16];
-        a.copy_from_slice(&b[o..o + 16]);
-        (u128::from_be_bytes(a) << sh) >> (128 - w)
+    pub fn be_words<const K: usize>(b: &[u8], o: usize, n: usize) -> [u64; K] {
+        let mut w = [0u64; K];
+        if let Some(d) = b.get(o..o + 8 * K) {
+            for (i, x) in w.iter_mut().enumerate() {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(&d[8 * i..8 * i + 8]);
+                *x = u64::from_be_bytes(a);
+            }
+        } else {
+            let mut a = [[0u8; 8]; K];
+            let n = n.min(b.len().saturating_sub(o)).min(8 * K);
+            a.as_flattened_mut()[..n].copy_from_slice(&b[o..o + n]);
+            for (x, a) in w.iter_mut().zip(a) {
+                *x = u64::from_be_bytes(a);
+            }
+        }
+        w
     }
 
     /// ORs the low `w` bits of `v` into bits `sh..sh + w` of the 8 bytes at `b[o..]`.
@@ -987,34 +1006,61 @@ impl Gen<'_> {
 
     /// A fast extract (byte-aligned cursor, whole-byte header, enough bytes): an expression
     /// of type `bool` that is false, having done nothing, when those conditions fail.
+    ///
+    /// The header is read as big-endian 64-bit words (one more than it spans, so that a field
+    /// crossing a word boundary, or a wide field, finds its bits in two or three of them), and
+    /// each field is shifted out of those registers: a load per word, not per field.
     fn extract(&self, h: &EmitHeader) -> String {
         let Some((valid, fields)) = &h.fast else {
             return "false".into();
         };
         let n = (h.fixed_bits / 8) as usize;
+        let k = n.div_ceil(8) + 1;
         let mut code = format!(
             "{{ let c = ex.pk.cursor; let o = c / 8; \
              if c % 8 == 0 && o + {n} <= ex.pk.data.len() {{ \
-             let mut h = [0u8; {}]; h[..{n}].copy_from_slice(&ex.pk.data[o..o + {n}]); ",
-            n + 16
+             let w: [u64; {k}] = be_words(&ex.pk.data, o, {n}); \
+             let phv = &mut ex.pk.phv[..{}]; ",
+            fields.iter().map(|f| f.0).chain([*valid]).max().unwrap_or(0) + 1
         );
         let mut off = 0u32;
-        for &(s, w) in fields.iter() {
-            let (o, sh) = (off / 8, off % 8);
-            if w == 0 {
-                let _ = write!(code, "ex.pk.phv[{s}] = 0; ");
-            } else if sh + w <= 64 {
-                let _ = write!(code, "ex.pk.phv[{s}] = rd64(&h, {o}, {sh}, {w}); ");
-            } else if sh + w <= 128 {
-                let _ = write!(code, "ex.pk.phv[{s}] = rd128(&h, {o}, {sh}, {w}); ");
+        for &(s, fw) in fields.iter() {
+            let (i, sh) = ((off / 64) as usize, off % 64);
+            let v = if fw == 0 {
+                "0".to_string()
+            } else if sh + fw <= 64 {
+                format!("((w[{i}] << {sh}) >> {})", 64 - fw)
+            } else if fw <= 64 {
+                format!(
+                    "(((w[{i}] << {sh}) | (w[{}] >> {})) >> {})",
+                    i + 1,
+                    64 - sh,
+                    64 - fw
+                )
+            } else if fw <= 128 {
+                let lo = if sh == 0 {
+                    String::new()
+                } else {
+                    format!(" | (u128::from(w[{}]) >> {})", i + 2, 64 - sh)
+                };
+                format!(
+                    "((((u128::from(w[{i}]) << 64) | u128::from(w[{}])) << {sh}{lo}) >> {})",
+                    i + 1,
+                    128 - fw
+                )
             } else {
                 return "false".into();
+            };
+            if fw <= 64 {
+                let _ = write!(code, "set_lo(phv, {s}, {v}); ");
+            } else {
+                let _ = write!(code, "phv[{s}] = {v}; ");
             }
-            off += w;
+            off += fw;
         }
         let _ = write!(
             code,
-            "ex.pk.phv[{valid}] = 1; ex.pk.cursor = c + {}; true }} else {{ false }} }}",
+            "phv[{valid}] = 1; ex.pk.cursor = c + {}; true }} else {{ false }} }}",
             h.fixed_bits
         );
         code
