@@ -507,7 +507,10 @@ impl Gen<'_> {
             ("compute", &p.compute),
             ("deparser", &p.deparser),
         ] {
-            let body = self.block(ss);
+            let body = match (name, &p.deparse_rewrites) {
+                ("deparser", Some(rewrites)) => self.deparse_in_place(rewrites),
+                _ => self.block(ss),
+            };
             let _ = writeln!(
                 self.out,
                 "fn {name}(ex: &mut Exec<'_>) -> Flow {{ ex.block_begin(); let f = {body}; \
@@ -1021,7 +1024,13 @@ impl Gen<'_> {
              if c % 8 == 0 && o + {n} <= ex.pk.data.len() {{ \
              let w: [u64; {k}] = be_words(&ex.pk.data, o, {n}); \
              let phv = &mut ex.pk.phv[..{}]; ",
-            fields.iter().map(|f| f.0).chain([*valid]).max().unwrap_or(0) + 1
+            fields
+                .iter()
+                .map(|f| f.0)
+                .chain([*valid])
+                .max()
+                .unwrap_or(0)
+                + 1
         );
         let mut off = 0u32;
         for &(s, fw) in fields.iter() {
@@ -1066,13 +1075,45 @@ impl Gen<'_> {
         code
     }
 
-    /// Emitting a whole-byte header whose fields are static scalars.
-    fn emit(&self, h: &EmitHeader) -> String {
-        let Some((valid, fields)) = &h.fast else {
-            return String::new();
-        };
-        let n = (h.fixed_bits / 8) as usize;
-        let vals: Vec<(String, u32)> = fields
+    /// The deparser of a program whose parsed headers stay where they are
+    /// ([`CompiledProgram::deparse_rewrites`]): each header of `rewrites` that is valid is
+    /// written over its own bytes, at the offset the valid headers before it in emit order
+    /// add up to; the others are left as parsed. The pipeline then sends the packet's bytes.
+    fn deparse_in_place(&self, rewrites: &[u32]) -> String {
+        let mut code = String::from("{ let mut off = 0usize; ");
+        let mut left = rewrites.len();
+        for s in &self.p.deparser {
+            let S::Extern(e) = s else { continue };
+            let Ext::Emit(items) = &**e else { continue };
+            for EmitItem::Header(h) in items {
+                if left == 0 {
+                    break;
+                }
+                let Some((valid, fields)) = &h.fast else {
+                    continue;
+                };
+                let n = (h.fixed_bits / 8) as usize;
+                let write = if rewrites.contains(valid) {
+                    left -= 1;
+                    let (words, size) = packed_words(&self.header_values(fields), "h");
+                    format!(
+                        "let mut h = [0u8; {size}]; {words}\
+                         if let Some(d) = ex.pk.data.get_mut(off..off + {n}) {{ \
+                         d.copy_from_slice(&h[..{n}]); }} "
+                    )
+                } else {
+                    String::new()
+                };
+                let _ = write!(code, "if ex.pk.phv[{valid}] != 0 {{ {write}off += {n}; }} ");
+            }
+        }
+        code.push_str("let _ = off; Flow::Next }");
+        code
+    }
+
+    /// The load of each field of a header (narrow slots read as 64 bits), with its width.
+    fn header_values(&self, fields: &[(u32, u32)]) -> Vec<(String, u32)> {
+        fields
             .iter()
             .map(|&(s, w)| {
                 let load = if self.narrow.contains(&s) {
@@ -1082,8 +1123,16 @@ impl Gen<'_> {
                 };
                 (load, w)
             })
-            .collect();
-        let (words, size) = packed_words(&vals, "h");
+            .collect()
+    }
+
+    /// Emitting a whole-byte header whose fields are static scalars.
+    fn emit(&self, h: &EmitHeader) -> String {
+        let Some((valid, fields)) = &h.fast else {
+            return String::new();
+        };
+        let n = (h.fixed_bits / 8) as usize;
+        let (words, size) = packed_words(&self.header_values(fields), "h");
         format!(
             "if ex.pk.phv[{valid}] != 0 {{ let mut h = [0u8; {size}]; {words}\
              ex.pk.out.extend_from_slice(&h[..{n}]); }} "

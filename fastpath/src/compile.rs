@@ -306,8 +306,12 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
         gen: None,
         gen_fb: Default::default(),
         identity_deparse: false,
+        deparse_rewrites: None,
     };
-    cp.identity_deparse = crate::deparse::is_identity(&cp);
+    match crate::deparse::in_place(&cp) {
+        Some(w) if w.is_empty() => cp.identity_deparse = true,
+        w => cp.deparse_rewrites = w,
+    }
     Ok(cp)
 }
 

@@ -1,39 +1,64 @@
-//! Programs whose deparser gives back the parsed bytes unchanged. Forwarding, filtering and
-//! many stateful programs decide where a packet goes (metadata, registers, counters) without
-//! touching its headers; for them the deparser only reassembles, field by field, the bytes the
-//! parser read, and the engine can send the packet's own bytes instead (`egress` in
-//! `pipeline`). That saves the deparser and a copy that reads the deparser's stores right
-//! behind them.
+//! Programs whose deparser gives back the parsed bytes, unchanged or with some headers
+//! rewritten in place. Forwarding, filtering and many stateful programs decide where a packet
+//! goes (metadata, registers, counters) without touching its headers; for them the deparser only
+//! reassembles, field by field, the bytes the parser read, and the engine can send the packet's
+//! own bytes instead (`egress` in `pipeline`). That saves the deparser and a copy that reads the
+//! deparser's stores right behind them. Routers and translators rewrite a few fields of headers
+//! they neither add nor remove; for them the generated code writes just the headers that may
+//! have changed over their own bytes in the packet ([`in_place`]), and the packet is sent as
+//! it then is.
 //!
-//! [`is_identity`] answers conservatively: anything it does not understand makes the answer
-//! `false`, and the deparser runs as usual. It holds when
+//! The analysis answers conservatively: anything it does not understand makes the answer
+//! `None`, and the deparser runs as usual. It holds when
 //! - the deparser is a sequence of `emit`s of fixed-size headers, each header once;
 //! - the parser only extracts fixed-size headers (no varbit, stack, `advance` or composite
 //!   `lookahead`) and writes no header slot otherwise, its states form no cycle, and along every
 //!   path the headers are extracted in the deparser's emit order, each of them emitted: then
 //!   the emitted headers are exactly the extracted ones, contiguous from the first byte;
 //! - nothing after the parser (verify, ingress, egress, compute checksum, every action,
-//!   function and sub-block of the program) writes a header's field or validity slot.
+//!   function and sub-block of the program) writes a header's validity, so the valid headers
+//!   at the deparser are the extracted ones, each at the offset it was parsed from. The
+//!   headers whose fields something after the parser may write are the ones to rewrite; when
+//!   there are none, the deparser is the identity ([`is_identity`]).
+
+use std::cell::RefCell;
 
 use crate::program::*;
 
 /// True when the deparser of `p` always emits exactly the bytes its parser extracted (see the
 /// module documentation).
 pub fn is_identity(p: &CompiledProgram) -> bool {
-    let Some(order) = emit_order(&p.deparser) else {
-        return false;
+    in_place(p).is_some_and(|w| w.is_empty())
+}
+
+/// When the deparser of `p` emits the headers its parser extracted, in place, with only their
+/// fields possibly changed (see the module documentation): the validity slots of the headers
+/// whose fields may have been written after the parser, in emit order. `None` otherwise.
+pub fn in_place(p: &CompiledProgram) -> Option<Vec<u32>> {
+    let order = emit_order(&p.deparser)?;
+    // The parser itself writes no header slot but through its extracts.
+    let strict = Writes {
+        headers: &p.headers,
+        written: None,
     };
     let w = Writes {
         headers: &p.headers,
+        written: Some(RefCell::new(Vec::new())),
     };
-    let blocks = [&p.verify, &p.ingress, &p.egress, &p.compute, &p.parser.init];
-    blocks.iter().all(|b| w.stmts(b))
+    let blocks = [&p.verify, &p.ingress, &p.egress, &p.compute];
+    let ok = strict.stmts(&p.parser.init)
+        && blocks.iter().all(|b| w.stmts(b))
         && p.actions.iter().all(|a| w.stmts(&a.body))
         && p.functions.iter().all(|f| w.stmts(&f.body))
         && p.blocks
             .iter()
             .all(|b| b.is_parser.is_none() && w.stmts(&b.body))
-        && parser_in_order(p, &w, &order)
+        && parser_in_order(p, &strict, &order);
+    if !ok {
+        return None;
+    }
+    let written = w.written.map(RefCell::into_inner).unwrap_or_default();
+    Some(order.into_iter().filter(|v| written.contains(v)).collect())
 }
 
 /// The validity slots of the headers the deparser emits, in order; `None` if it does anything
@@ -148,15 +173,33 @@ fn walk(
     ok
 }
 
-/// Whether statements leave every header slot alone (false also for what is not understood).
+/// Whether statements leave every header slot alone, or with `written`, every header's
+/// validity, recording the headers whose fields they may write (false also for what is not
+/// understood).
 struct Writes<'a> {
     /// (validity slot, slots including it) of every header.
     headers: &'a [(u32, u32)],
+    /// The validity slots of the headers whose fields are written, when field writes are
+    /// allowed.
+    written: Option<RefCell<Vec<u32>>>,
 }
 
 impl Writes<'_> {
-    fn header_slot(&self, s: u32) -> bool {
-        self.headers.iter().any(|&(v, n)| s >= v && s < v + n)
+    /// Whether writing slot `s` is allowed (and recorded).
+    fn write(&self, s: u32) -> bool {
+        let Some(&(v, _)) = self.headers.iter().find(|&&(v, n)| s >= v && s < v + n) else {
+            return true;
+        };
+        match &self.written {
+            Some(w) if s != v => {
+                let mut w = w.borrow_mut();
+                if !w.contains(&v) {
+                    w.push(v);
+                }
+                true
+            }
+            _ => false,
+        }
     }
 
     fn loc(&self, l: &Loc) -> bool {
@@ -165,7 +208,7 @@ impl Writes<'_> {
 
     fn range(&self, l: &Loc, n: u32) -> bool {
         match l {
-            Loc::Slot(s) => !(*s..s.saturating_add(n)).any(|x| self.header_slot(x)),
+            Loc::Slot(s) => (*s..s.saturating_add(n)).all(|x| self.write(x)),
             Loc::Dyn(_) => false,
         }
     }
@@ -316,6 +359,61 @@ V1Switch(P(), V(), I(), E(), C(), D()) main;
         ] {
             assert!(!with(PARSE_AB, ingress, EMIT_AB).identity_deparse, "{ingress}");
         }
+    }
+
+    #[test]
+    fn field_writes_are_rewritten_in_place() {
+        // The headers whose fields are written after the parser, in emit order, by any block,
+        // action or extern.
+        for (ingress, rewrites) in [
+            ("apply { h.b.v = 3; h.a.t = 1; }", vec!["a", "b"]),
+            (
+                "action set(bit<32> v) { h.b.v = v; } table t { key = { h.a.k: exact; } actions = { set; } } apply { t.apply(); }",
+                vec!["b"],
+            ),
+            ("apply { hash(h.a.k, HashAlgorithm.crc16, 16w0, { h.b.v }, 32w1000); }", vec!["a"]),
+            ("register<bit<32>>(8) r; apply { r.read(h.b.v, 0); }", vec!["b"]),
+            ("apply { h.a.k[3:0] = 1; }", vec!["a"]),
+        ] {
+            let p = with(PARSE_AB, ingress, EMIT_AB);
+            let valid = |name: &str| -> u32 {
+                // Header `a` comes first in the struct, `b` second.
+                let hs: Vec<u32> = p.headers.iter().map(|&(v, _)| v).collect();
+                if name == "a" { hs[0] } else { hs[1] }
+            };
+            let want: Vec<u32> = rewrites.iter().map(|n| valid(n)).collect();
+            assert!(!p.identity_deparse, "{ingress}");
+            assert_eq!(p.deparse_rewrites.as_ref(), Some(&want), "{ingress}");
+        }
+        // Forwarding alone is the identity, not a rewrite.
+        let fwd = with(PARSE_AB, FWD, EMIT_AB);
+        assert!(fwd.identity_deparse && fwd.deparse_rewrites.is_none());
+    }
+
+    #[test]
+    fn validity_changes_and_header_copies_run_the_deparser() {
+        for ingress in [
+            "apply { h.b.setInvalid(); h.a.t = 1; }",
+            "apply { h.b.setValid(); }",
+            "apply { h.a = { 1, 2 }; }",
+            "apply { hs x; x.a = h.a; h.a = x.a; }",
+        ] {
+            let p = with(PARSE_AB, ingress, EMIT_AB);
+            assert!(
+                !p.identity_deparse && p.deparse_rewrites.is_none(),
+                "{ingress}"
+            );
+        }
+        // A parser that writes a field itself, a deparser emitting out of order.
+        let set_in_parser = "state start { p.extract(h.a); h.a.t = 2; transition accept; }";
+        let p = with(set_in_parser, "apply { h.a.k = 1; }", EMIT_AB);
+        assert!(p.deparse_rewrites.is_none());
+        let p = with(
+            PARSE_AB,
+            "apply { h.a.k = 1; }",
+            "p.emit(h.b); p.emit(h.a);",
+        );
+        assert!(p.deparse_rewrites.is_none());
     }
 
     #[test]

@@ -1200,8 +1200,12 @@ fn egress<T: Tier>(
     }
     ex.pk.out.clear();
     // A deparser that would give back the parsed bytes is skipped: the headers stay where they
-    // are, in front of the payload.
+    // are, in front of the payload. Generated code rewrites the headers it may have changed
+    // there too.
     let start = if p.identity_deparse {
+        0
+    } else if p.deparse_rewrites.is_some() && p.gen.is_some() {
+        let _ = T::deparser(&mut ex);
         0
     } else {
         let _ = T::deparser(&mut ex);

@@ -617,6 +617,11 @@ pub struct CompiledProgram {
     /// The deparser always gives back the parsed bytes unchanged ([`crate::deparse`]): the
     /// engine sends the packet's own bytes without running it.
     pub identity_deparse: bool,
+    /// The deparser emits the parsed headers where they were, only these (validity slots, in
+    /// emit order) possibly changed ([`crate::deparse::in_place`]); `None` when it may do
+    /// more, or when it is the identity. Generated code then writes these headers over their
+    /// bytes in the packet instead of assembling a new one.
+    pub deparse_rewrites: Option<Vec<u32>>,
 }
 
 impl CompiledProgram {
