@@ -5,10 +5,13 @@
 //! `w`-bit field is a prefix of length `p + pad` (`pad = 8 * byte_len - w`), since padding bits
 //! are zero in every canonical value (and keys with them set match nothing).
 //!
-//! Each trie has a root node of `2^R` slots (R = 16 for a single trie over a field of at least 16
-//! bits in a table of 16K+ entries, 8 otherwise, fewer for narrower fields), then nodes of stride 4:
-//! 16 `u32` slots, exactly one 64-byte cache line. IPv4 lookups read at most 5 lines (usually the
-//! 256 KiB root plus two nodes for a /24). A slot holds either a child node or a leaf: the entry
+//! Each trie has a root node of `2^R` slots (for a single trie: R = 20 in a table of 64K+
+//! entries, a 4 MiB root, and 16 in one of 16K+, 256 KiB; 8 otherwise, and never more than the
+//! field's bits), then nodes of stride 4: 16 `u32` slots, exactly one 64-byte cache line. IPv4
+//! lookups read at most 5 lines (with R = 20 the root and one node for a /24, with R = 16 the
+//! root and two). The root's line is requested early (`prefetch_root`), the nodes below it are
+//! each a dependent read: a wider root trades memory that scales with 2^R, not with the
+//! entries, for a level less on every long prefix. A slot holds either a child node or a leaf: the entry
 //! of the longest prefix covering that slot (leaf pushing), so a lookup never backtracks and reads
 //! no per-node best-match side table.
 //!
@@ -115,7 +118,8 @@ pub(crate) struct LpmTable {
     trie_index: HashIndex,
 }
 
-/// Bits `[start, start + n)` of `b` (big-endian bit order), `n <= 16`; bits past the end are 0.
+/// Bits `[start, start + n)` of `b` (big-endian bit order), `start % 8 + n <= 24` (a root of up
+/// to 24 bits, or a node's 4); bits past the end are 0.
 #[inline(always)]
 fn bits(b: &[u8], start: u32, n: u32) -> u32 {
     if n == 0 {
@@ -182,9 +186,11 @@ impl Skip {
     }
 }
 
+/// The key of a prefix of local length `l` and local bits `v` ending in `node` (a root's
+/// bits are at most 24 wide: `v < 2^24`, `l <= 24`).
 #[inline(always)]
 fn prefix_key(node: u32, l: u32, v: u32) -> u64 {
-    (u64::from(node) << 32) | (u64::from(l) << 16) | u64::from(v)
+    (u64::from(node) << 32) | (u64::from(l) << 24) | u64::from(v & 0xFF_FFFF)
 }
 
 #[inline(always)]
@@ -212,7 +218,12 @@ impl LpmTable {
             .unwrap_or((0, 0, 0));
         let total_bits = u32::try_from(lpm_len * 8).unwrap_or(u32::MAX);
         let single = fields.len() == 1;
-        let wanted = if single && capacity >= 1 << 14 { 16 } else { 8 };
+        let wanted = match capacity {
+            _ if !single => 8,
+            c if c >= 1 << 16 => 20,
+            c if c >= 1 << 14 => 16,
+            _ => 8,
+        };
         let exact_mask = (!single).then(|| {
             let mut m = vec![0u8; key_len];
             for f in fields.iter().filter(|f| f.kind == MatchKind::Exact) {

@@ -332,6 +332,13 @@ fn run_case(fields: &[(MatchKind, u32)], want: Structure, seed: u64, ops: usize)
     let layout = layout(fields);
     let capacity = if r.chance(25) {
         1 + r.below(20) as usize
+    } else if want == Structure::Lpm && r.chance(40) {
+        // Large LPM tables have wider trie roots (16 and 20 bits).
+        if r.chance(50) {
+            1 << 14
+        } else {
+            1 << 18
+        }
     } else {
         1000
     };
@@ -540,4 +547,68 @@ proptest! {
             ops,
         );
     }
+}
+
+/// Every root size of the LPM trie (8, 16 and 20 bits, chosen by capacity) gives the same
+/// answers: the same inserts accepted, the same entry for every key, after deletes too.
+#[test]
+fn lpm_root_sizes_agree() {
+    let mut r = Rng(0x5eed_1234);
+    let layout = layout(&[(MatchKind::Lpm, 32)]);
+    let mut tables: Vec<Table> = [1usize << 13, 1 << 14, 1 << 18]
+        .iter()
+        .map(|&c| Table::new(layout.clone(), c))
+        .collect();
+    let mut inserted = Vec::new();
+    // At most 1 << 13 entries: the smallest table's capacity. Most prefixes end around the
+    // roots' boundaries (16 and 20 bits).
+    for i in 0..8_000u32 {
+        let len = if r.chance(25) {
+            r.below(33) as u32
+        } else {
+            14 + r.below(9) as u32
+        };
+        let v = (r.below(1 << 32) as u32) & if len == 0 { 0 } else { !0u32 << (32 - len) };
+        let spec = EntrySpec {
+            matches: vec![FieldMatch::Lpm {
+                value: v.to_be_bytes().to_vec(),
+                prefix_len: len,
+            }],
+            priority: 0,
+            action: 1,
+            data: i.to_be_bytes().to_vec(),
+        };
+        let res: Vec<bool> = tables
+            .iter_mut()
+            .map(|t| t.insert(spec.clone()).is_ok())
+            .collect();
+        assert!(
+            res.iter().all(|&x| x == res[0]),
+            "insert {i} /{len}: {res:?}"
+        );
+        if res[0] {
+            inserted.push(spec);
+        }
+    }
+    let check = |tables: &[Table], r: &mut Rng| {
+        for _ in 0..20_000 {
+            let key = (r.below(1 << 32) as u32).to_be_bytes();
+            let found: Vec<Option<Vec<u8>>> = tables
+                .iter()
+                .map(|t| t.lookup(&key).map(|h| t.data(h).to_vec()))
+                .collect();
+            assert!(
+                found.iter().all(|f| *f == found[0]),
+                "key {key:02x?}: {found:?}"
+            );
+        }
+    };
+    check(&tables, &mut r);
+    // Delete every third entry.
+    for spec in inserted.iter().step_by(3) {
+        for t in tables.iter_mut() {
+            assert!(t.delete(&spec.matches, 0).is_ok());
+        }
+    }
+    check(&tables, &mut r);
 }
