@@ -8,6 +8,7 @@
 //! `exo-fastpath trace`, the traffic tools of `exo-traffic`.
 #![deny(unsafe_code)]
 
+pub mod alloc;
 pub mod app;
 pub mod bench;
 pub mod bits;
