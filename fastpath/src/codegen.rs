@@ -1076,36 +1076,78 @@ impl Gen<'_> {
     }
 
     /// The deparser of a program whose parsed headers stay where they are
-    /// ([`CompiledProgram::deparse_rewrites`]): each header of `rewrites` that is valid is
-    /// written over its own bytes, at the offset the valid headers before it in emit order
-    /// add up to; the others are left as parsed. The pipeline then sends the packet's bytes.
+    /// ([`CompiledProgram::deparse_rewrites`]): in each valid header, the fields of `rewrites`
+    /// are written over their own bytes, at the offset the valid headers before it in emit
+    /// order add up to; everything else is left as parsed. The pipeline then sends the
+    /// packet's bytes.
     fn deparse_in_place(&self, rewrites: &[u32]) -> String {
+        let headers: Vec<&EmitHeader> = self
+            .p
+            .deparser
+            .iter()
+            .filter_map(|s| match s {
+                S::Extern(e) => match &**e {
+                    Ext::Emit(items) => Some(items),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .flat_map(|items| items.iter().map(|EmitItem::Header(h)| h))
+            .collect();
+        // Headers after the last one with a field to write need no code.
+        let last = headers.iter().rposition(|h| {
+            h.fast
+                .as_ref()
+                .is_some_and(|(_, fs)| fs.iter().any(|f| rewrites.contains(&f.0)))
+        });
         let mut code = String::from("{ let mut off = 0usize; ");
-        let mut left = rewrites.len();
-        for s in &self.p.deparser {
-            let S::Extern(e) = s else { continue };
-            let Ext::Emit(items) = &**e else { continue };
-            for EmitItem::Header(h) in items {
-                if left == 0 {
-                    break;
+        for h in headers.iter().take(last.map_or(0, |l| l + 1)) {
+            let Some((valid, fields)) = &h.fast else {
+                continue;
+            };
+            let n = (h.fixed_bits / 8) as usize;
+            let mut writes = String::new();
+            if fields
+                .iter()
+                .any(|&(s, w)| w > 128 && rewrites.contains(&s))
+            {
+                // A field wider than `write_bits` takes: the whole header, assembled.
+                let (words, size) = packed_words(&self.header_values(fields), "h");
+                let _ = write!(
+                    writes,
+                    "let mut h = [0u8; {size}]; {words}d.copy_from_slice(&h[..{n}]); "
+                );
+            } else {
+                let mut bit = 0u32;
+                for &(s, w) in fields {
+                    if rewrites.contains(&s) && w > 0 {
+                        let load = if self.narrow.contains(&s) {
+                            format!("u128::from(ex.pk.phv[{s}] as u64)")
+                        } else {
+                            format!("ex.pk.phv[{s}]")
+                        };
+                        if bit.is_multiple_of(8) && w.is_multiple_of(8) && w <= 64 {
+                            // Whole bytes: a big-endian store of the field's bytes.
+                            let (o, k) = (bit / 8, w / 8);
+                            let _ = write!(
+                                writes,
+                                "d[{o}..{}].copy_from_slice(&(({load}) as u64).to_be_bytes()[{}..]); ",
+                                o + k,
+                                8 - k
+                            );
+                        } else {
+                            let _ = write!(writes, "write_bits(d, {bit}, {w}, {load}); ");
+                        }
+                    }
+                    bit += w;
                 }
-                let Some((valid, fields)) = &h.fast else {
-                    continue;
-                };
-                let n = (h.fixed_bits / 8) as usize;
-                let write = if rewrites.contains(valid) {
-                    left -= 1;
-                    let (words, size) = packed_words(&self.header_values(fields), "h");
-                    format!(
-                        "let mut h = [0u8; {size}]; {words}\
-                         if let Some(d) = ex.pk.data.get_mut(off..off + {n}) {{ \
-                         d.copy_from_slice(&h[..{n}]); }} "
-                    )
-                } else {
-                    String::new()
-                };
-                let _ = write!(code, "if ex.pk.phv[{valid}] != 0 {{ {write}off += {n}; }} ");
             }
+            let write = if writes.is_empty() {
+                String::new()
+            } else {
+                format!("if let Some(d) = ex.pk.data.get_mut(off..off + {n}) {{ {writes}}} ")
+            };
+            let _ = write!(code, "if ex.pk.phv[{valid}] != 0 {{ {write}off += {n}; }} ");
         }
         code.push_str("let _ = off; Flow::Next }");
         code

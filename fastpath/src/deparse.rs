@@ -4,7 +4,7 @@
 //! reassembles, field by field, the bytes the parser read, and the engine can send the packet's
 //! own bytes instead (`egress` in `pipeline`). That saves the deparser and a copy that reads the
 //! deparser's stores right behind them. Routers and translators rewrite a few fields of headers
-//! they neither add nor remove; for them the generated code writes just the headers that may
+//! they neither add nor remove; for them the generated code writes just the fields that may
 //! have changed over their own bytes in the packet ([`in_place`]), and the packet is sent as
 //! it then is.
 //!
@@ -18,8 +18,9 @@
 //! - nothing after the parser (verify, ingress, egress, compute checksum, every action,
 //!   function and sub-block of the program) writes a header's validity, so the valid headers
 //!   at the deparser are the extracted ones, each at the offset it was parsed from. The
-//!   headers whose fields something after the parser may write are the ones to rewrite; when
-//!   there are none, the deparser is the identity ([`is_identity`]).
+//!   fields something after the parser may write are the ones to rewrite (writing a field's
+//!   current value back is harmless, so "may" is enough); when there are none, the deparser
+//!   is the identity ([`is_identity`]).
 
 use std::cell::RefCell;
 
@@ -32,8 +33,8 @@ pub fn is_identity(p: &CompiledProgram) -> bool {
 }
 
 /// When the deparser of `p` emits the headers its parser extracted, in place, with only their
-/// fields possibly changed (see the module documentation): the validity slots of the headers
-/// whose fields may have been written after the parser, in emit order. `None` otherwise.
+/// fields possibly changed (see the module documentation): the slots of the emitted headers'
+/// fields that may have been written after the parser, in increasing order. `None` otherwise.
 pub fn in_place(p: &CompiledProgram) -> Option<Vec<u32>> {
     let order = emit_order(&p.deparser)?;
     // The parser itself writes no header slot but through its extracts.
@@ -50,6 +51,10 @@ pub fn in_place(p: &CompiledProgram) -> Option<Vec<u32>> {
         && blocks.iter().all(|b| w.stmts(b))
         && p.actions.iter().all(|a| w.stmts(&a.body))
         && p.functions.iter().all(|f| w.stmts(&f.body))
+        // Arguments an actions list binds are copied out when the action runs from the table.
+        && p.tables.iter().all(|t| {
+            t.bound.iter().all(|(_, args)| w.args(args)) && t.keys.iter().all(|k| w.expr(&k.e))
+        })
         && p.blocks
             .iter()
             .all(|b| b.is_parser.is_none() && w.stmts(&b.body))
@@ -57,8 +62,15 @@ pub fn in_place(p: &CompiledProgram) -> Option<Vec<u32>> {
     if !ok {
         return None;
     }
-    let written = w.written.map(RefCell::into_inner).unwrap_or_default();
-    Some(order.into_iter().filter(|v| written.contains(v)).collect())
+    let mut written = w.written.map(RefCell::into_inner).unwrap_or_default();
+    // Headers that are never emitted are never extracted either: never valid.
+    written.retain(|&s| {
+        p.headers
+            .iter()
+            .any(|&(v, n)| order.contains(&v) && s > v && s < v + n)
+    });
+    written.sort_unstable();
+    Some(written)
 }
 
 /// The validity slots of the headers the deparser emits, in order; `None` if it does anything
@@ -174,13 +186,12 @@ fn walk(
 }
 
 /// Whether statements leave every header slot alone, or with `written`, every header's
-/// validity, recording the headers whose fields they may write (false also for what is not
+/// validity, recording the header fields they may write (false also for what is not
 /// understood).
 struct Writes<'a> {
     /// (validity slot, slots including it) of every header.
     headers: &'a [(u32, u32)],
-    /// The validity slots of the headers whose fields are written, when field writes are
-    /// allowed.
+    /// The header field slots written, when field writes are allowed.
     written: Option<RefCell<Vec<u32>>>,
 }
 
@@ -193,8 +204,8 @@ impl Writes<'_> {
         match &self.written {
             Some(w) if s != v => {
                 let mut w = w.borrow_mut();
-                if !w.contains(&v) {
-                    w.push(v);
+                if !w.contains(&s) {
+                    w.push(s);
                 }
                 true
             }
@@ -363,25 +374,33 @@ V1Switch(P(), V(), I(), E(), C(), D()) main;
 
     #[test]
     fn field_writes_are_rewritten_in_place() {
-        // The headers whose fields are written after the parser, in emit order, by any block,
-        // action or extern.
+        // The header fields written after the parser, by any block, action or extern.
         for (ingress, rewrites) in [
-            ("apply { h.b.v = 3; h.a.t = 1; }", vec!["a", "b"]),
+            ("apply { h.b.v = 3; h.a.t = 1; }", vec!["a.t", "b.v"]),
             (
                 "action set(bit<32> v) { h.b.v = v; } table t { key = { h.a.k: exact; } actions = { set; } } apply { t.apply(); }",
-                vec!["b"],
+                vec!["b.v"],
             ),
-            ("apply { hash(h.a.k, HashAlgorithm.crc16, 16w0, { h.b.v }, 32w1000); }", vec!["a"]),
-            ("register<bit<32>>(8) r; apply { r.read(h.b.v, 0); }", vec!["b"]),
-            ("apply { h.a.k[3:0] = 1; }", vec!["a"]),
+            ("apply { hash(h.a.k, HashAlgorithm.crc16, 16w0, { h.b.v }, 32w1000); }", vec!["a.k"]),
+            ("register<bit<32>>(8) r; apply { r.read(h.b.v, 0); }", vec!["b.v"]),
+            ("apply { h.a.k[3:0] = 1; }", vec!["a.k"]),
+            // Only through an argument the actions list binds.
+            (
+                "action put(out bit<32> d, bit<32> v) { d = v; } table t { key = { h.a.k: exact; } actions = { put(h.b.v); } } apply { t.apply(); }",
+                vec!["b.v"],
+            ),
         ] {
             let p = with(PARSE_AB, ingress, EMIT_AB);
-            let valid = |name: &str| -> u32 {
-                // Header `a` comes first in the struct, `b` second.
-                let hs: Vec<u32> = p.headers.iter().map(|&(v, _)| v).collect();
-                if name == "a" { hs[0] } else { hs[1] }
+            // Header `a` (validity, k, t) comes first in the struct, `b` (validity, v) second.
+            let hs: Vec<u32> = p.headers.iter().map(|&(v, _)| v).collect();
+            let slot = |name: &str| -> u32 {
+                match name {
+                    "a.k" => hs[0] + 1,
+                    "a.t" => hs[0] + 2,
+                    _ => hs[1] + 1,
+                }
             };
-            let want: Vec<u32> = rewrites.iter().map(|n| valid(n)).collect();
+            let want: Vec<u32> = rewrites.iter().map(|n| slot(n)).collect();
             assert!(!p.identity_deparse, "{ingress}");
             assert_eq!(p.deparse_rewrites.as_ref(), Some(&want), "{ingress}");
         }
