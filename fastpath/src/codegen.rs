@@ -928,10 +928,7 @@ impl Gen<'_> {
     fn expr(&mut self, e: &E) -> String {
         match e {
             E::Const(v) => format!("{v}u128"),
-            E::Load(Loc::Slot(s)) if self.narrow.contains(s) => {
-                format!("u128::from(ex.pk.phv[{s}] as u64)")
-            }
-            E::Load(Loc::Slot(s)) => format!("ex.pk.phv[{s}]"),
+            E::Load(Loc::Slot(s)) => self.slot_load(*s),
             E::Not(a) => format!("u128::from(({}) == 0)", self.expr(a)),
             E::BitNot(a, m) => format!("(!({}) & {m}u128)", self.expr(a)),
             E::Neg(a, m) => format!("(({}).wrapping_neg() & {m}u128)", self.expr(a)),
@@ -1106,41 +1103,26 @@ impl Gen<'_> {
                 continue;
             };
             let n = (h.fixed_bits / 8) as usize;
+            // Fields of fast headers are scalars of at most 128 bits (`write_bits` takes them).
             let mut writes = String::new();
-            if fields
-                .iter()
-                .any(|&(s, w)| w > 128 && rewrites.contains(&s))
-            {
-                // A field wider than `write_bits` takes: the whole header, assembled.
-                let (words, size) = packed_words(&self.header_values(fields), "h");
-                let _ = write!(
-                    writes,
-                    "let mut h = [0u8; {size}]; {words}d.copy_from_slice(&h[..{n}]); "
-                );
-            } else {
-                let mut bit = 0u32;
-                for &(s, w) in fields {
-                    if rewrites.contains(&s) && w > 0 {
-                        let load = if self.narrow.contains(&s) {
-                            format!("u128::from(ex.pk.phv[{s}] as u64)")
-                        } else {
-                            format!("ex.pk.phv[{s}]")
-                        };
-                        if bit.is_multiple_of(8) && w.is_multiple_of(8) && w <= 64 {
-                            // Whole bytes: a big-endian store of the field's bytes.
-                            let (o, k) = (bit / 8, w / 8);
-                            let _ = write!(
-                                writes,
-                                "d[{o}..{}].copy_from_slice(&(({load}) as u64).to_be_bytes()[{}..]); ",
-                                o + k,
-                                8 - k
-                            );
-                        } else {
-                            let _ = write!(writes, "write_bits(d, {bit}, {w}, {load}); ");
-                        }
+            let mut bit = 0u32;
+            for &(s, w) in fields {
+                if rewrites.contains(&s) && w > 0 {
+                    let load = self.slot_load(s);
+                    if bit.is_multiple_of(8) && w.is_multiple_of(8) && w <= 64 {
+                        // Whole bytes: a big-endian store of the field's bytes.
+                        let (o, k) = (bit / 8, w / 8);
+                        let _ = write!(
+                            writes,
+                            "d[{o}..{}].copy_from_slice(&(({load}) as u64).to_be_bytes()[{}..]); ",
+                            o + k,
+                            8 - k
+                        );
+                    } else {
+                        let _ = write!(writes, "write_bits(d, {bit}, {w}, {load}); ");
                     }
-                    bit += w;
                 }
+                bit += w;
             }
             let write = if writes.is_empty() {
                 String::new()
@@ -1153,18 +1135,20 @@ impl Gen<'_> {
         code
     }
 
-    /// The load of each field of a header (narrow slots read as 64 bits), with its width.
+    /// The load of slot `s` as a `u128` (8 bytes read for a narrow slot).
+    fn slot_load(&self, s: u32) -> String {
+        if self.narrow.contains(&s) {
+            format!("u128::from(ex.pk.phv[{s}] as u64)")
+        } else {
+            format!("ex.pk.phv[{s}]")
+        }
+    }
+
+    /// The load of each field of a header, with its width.
     fn header_values(&self, fields: &[(u32, u32)]) -> Vec<(String, u32)> {
         fields
             .iter()
-            .map(|&(s, w)| {
-                let load = if self.narrow.contains(&s) {
-                    format!("u128::from(ex.pk.phv[{s}] as u64)")
-                } else {
-                    format!("ex.pk.phv[{s}]")
-                };
-                (load, w)
-            })
+            .map(|&(s, w)| (self.slot_load(s), w))
             .collect()
     }
 
