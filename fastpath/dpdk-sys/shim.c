@@ -14,11 +14,12 @@ const char *exo_strerror(int err) { return rte_strerror(err); }
 /* Receive: one call per burst for the mbufs and their data. Transmit: one call per packet for
  * the reset, the room check, the copy and the lengths (instead of one per step). */
 uint16_t exo_rx_burst_view(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
-                           const uint8_t **data, uint16_t *len) {
+                           uint8_t **data, uint16_t *len, uint8_t *single) {
     uint16_t got = rte_eth_rx_burst(port, queue, pkts, n);
     for (uint16_t i = 0; i < got; i++) {
-        data[i] = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+        data[i] = rte_pktmbuf_mtod(pkts[i], uint8_t *);
         len[i] = rte_pktmbuf_data_len(pkts[i]);
+        single[i] = pkts[i]->nb_segs == 1;
     }
     return got;
 }

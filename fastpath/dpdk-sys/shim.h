@@ -14,10 +14,10 @@ void exo_pktmbuf_free(struct rte_mbuf *m);
 void exo_pktmbuf_free_bulk(struct rte_mbuf **pkts, unsigned n);
 int exo_errno(void);
 const char *exo_strerror(int err);
-/* rx_burst_view: receives up to n mbufs with each one's data pointer and length. mbuf_fill:
- * resets m to an empty single-segment buffer and copies len bytes into it (-1 if they do not
- * fit). */
+/* rx_burst_view: receives up to n mbufs with each one's data pointer and length (of its
+ * first segment), and whether it has a single segment. mbuf_fill: resets m to an empty
+ * single-segment buffer and copies len bytes into it (-1 if they do not fit). */
 uint16_t exo_rx_burst_view(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
-                           const uint8_t **data, uint16_t *len);
+                           uint8_t **data, uint16_t *len, uint8_t *single);
 int exo_mbuf_fill(struct rte_mbuf *m, const uint8_t *src, uint16_t len);
 

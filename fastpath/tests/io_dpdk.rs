@@ -109,6 +109,51 @@ fn net_ring_loop_through_l2fwd() {
         .map(|s| (2, frame(2, s)))
         .collect();
     assert_eq!(got, want);
+
+    // Outputs go out in their inputs' own mbufs when they have the input's length, in fresh
+    // ones otherwise: receive three frames, then send an edited copy of the second (its own
+    // mbuf), a second copy of it (fresh), the first cut short (fresh) and one to a port this
+    // core does not serve, in that order.
+    let inject: Vec<OutPacket> = (0..3u16)
+        .map(|s| OutPacket {
+            port: 1,
+            data: frame(2, 100 + s),
+        })
+        .collect();
+    let mut c = vec![PortCounts::default(); 2];
+    dio.tx_burst(&inject, &mut c).unwrap();
+    let mut rx = Vec::new();
+    dio.rx_burst(64, |port, data| rx.push((port, data.to_vec())))
+        .unwrap();
+    assert_eq!(rx.len(), 3);
+    let mut edited = rx[1].1.clone();
+    edited[0] ^= 0xff;
+    let short = rx[0].1[..20].to_vec();
+    let outs = [
+        OutPacket {
+            port: 2,
+            data: edited.clone(),
+        },
+        OutPacket {
+            port: 2,
+            data: edited.clone(),
+        },
+        OutPacket {
+            port: 2,
+            data: short.clone(),
+        },
+        OutPacket {
+            port: 7,
+            data: rx[2].1.clone(),
+        },
+    ];
+    let mut c = vec![PortCounts::default(); 2];
+    assert_eq!(dio.tx_burst_from(&outs, &[1, 1, 0, 2], &mut c).unwrap(), 1);
+    assert_eq!((c[1].tx, c[1].drop), (3, 0));
+    let mut back = Vec::new();
+    dio.rx_burst(64, |port, data| back.push((port, data.to_vec())))
+        .unwrap();
+    assert_eq!(back, vec![(2, edited.clone()), (2, edited), (2, short)]);
     drop(dio);
     drop(d);
 }

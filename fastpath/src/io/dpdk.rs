@@ -4,8 +4,10 @@
 //! `--vdev=net_null0`), sets up every port with one RX and one TX queue per core and one mbuf
 //! pool per core, and starts them; dropping it stops and closes the ports and cleans the EAL up.
 //! A core's [`DpdkIo`] receives bursts with `rte_eth_rx_burst`, hands each mbuf's data to the
-//! pipeline as a plain slice, and reuses the received mbufs as transmit buffers (allocating only
-//! when a burst has more outputs than inputs), so the steady state allocates nothing.
+//! pipeline as a plain slice, and sends each output in the mbuf of the input it came from when
+//! it has that input's length (its bytes copied over the received ones, the mbuf otherwise as
+//! received, as testpmd's io forwarding sends it); other outputs (multicast copies, clones,
+//! resized packets) get a fresh mbuf, and received mbufs left over are freed.
 #![allow(unsafe_code)]
 
 use super::{IoError, PacketIo, PortCounts, PortMap};
@@ -224,8 +226,10 @@ impl Dpdk {
             queue,
             pool,
             rx: vec![std::ptr::null_mut(); MAX_BURST],
-            rx_data: vec![std::ptr::null(); MAX_BURST],
+            rx_data: vec![std::ptr::null_mut(); MAX_BURST],
             rx_len: vec![0; MAX_BURST],
+            rx_single: vec![0; MAX_BURST],
+            used: Vec::with_capacity(MAX_BURST),
             held: Vec::with_capacity(MAX_BURST),
             txq: map.iter().map(|_| Vec::with_capacity(MAX_BURST)).collect(),
             next: 0,
@@ -277,9 +281,12 @@ pub struct DpdkIo {
     queue: u16,
     pool: *mut sys::rte_mempool,
     rx: Vec<*mut sys::rte_mbuf>,
-    /// Data pointer and length of each received mbuf (`rx`'s order).
-    rx_data: Vec<*const u8>,
+    /// Data pointer, length and single-segment flag of each received mbuf (`rx`'s order).
+    rx_data: Vec<*mut u8>,
     rx_len: Vec<u16>,
+    rx_single: Vec<u8>,
+    /// Per received mbuf of the last burst: already sent as an output's buffer.
+    used: Vec<bool>,
     /// Received mbufs kept for reuse as transmit buffers.
     held: Vec<*mut sys::rte_mbuf>,
     /// Per port: mbufs to send.
@@ -347,8 +354,8 @@ impl PacketIo for DpdkIo {
                 break;
             }
             let i = (self.next + j) % k;
-            // SAFETY: `rx`, `rx_data` and `rx_len` have room for `max - total` entries from
-            // index `total` (all three are MAX_BURST long).
+            // SAFETY: `rx`, `rx_data`, `rx_len` and `rx_single` have room for `max - total`
+            // entries from index `total` (all four are MAX_BURST long).
             let n = unsafe {
                 sys::exo_rx_burst_view(
                     self.devs[i],
@@ -357,6 +364,7 @@ impl PacketIo for DpdkIo {
                     (max - total) as u16,
                     self.rx_data.as_mut_ptr().add(total),
                     self.rx_len.as_mut_ptr().add(total),
+                    self.rx_single.as_mut_ptr().add(total),
                 )
             } as usize;
             let port = self.map.ports()[i];
@@ -384,29 +392,94 @@ impl PacketIo for DpdkIo {
             };
             // A received mbuf of this burst, or a fresh one when the pipeline made more packets
             // than it received (multicast, clones).
-            let m = match self.held.pop() {
-                Some(m) => m,
-                None => {
-                    let mut m = std::ptr::null_mut();
-                    // SAFETY: one pointer slot; the pool is valid.
-                    if unsafe { sys::exo_pktmbuf_alloc_bulk(self.pool, &mut m, 1) } != 0 {
-                        counts[i].drop += 1;
-                        continue;
-                    }
-                    m
-                }
+            match self.held.pop().or_else(|| self.alloc()) {
+                Some(m) if fill(m, &p.data) => self.txq[i].push(m),
+                _ => counts[i].drop += 1,
+            }
+        }
+        self.send_queues(counts);
+        self.free_held();
+        Ok(unrouted)
+    }
+
+    fn tx_burst_from(
+        &mut self,
+        pkts: &[OutPacket],
+        origins: &[u32],
+        counts: &mut [PortCounts],
+    ) -> Result<u64, IoError> {
+        let held = self.held.len();
+        self.used.clear();
+        self.used.resize(held, false);
+        let mut unrouted = 0;
+        for (j, p) in pkts.iter().enumerate() {
+            let Some(i) = self.map.index(p.port) else {
+                unrouted += 1;
+                continue;
             };
-            let len = u16::try_from(p.data.len()).unwrap_or(u16::MAX);
-            // SAFETY: `m` is an mbuf we own; exo_mbuf_fill resets it and copies `len` bytes
-            // from `p.data` (at least that long) only if they fit.
-            if unsafe { sys::exo_mbuf_fill(m, p.data.as_ptr(), len) } != 0 {
-                // SAFETY: still ours.
-                unsafe { sys::exo_pktmbuf_free(m) };
-                counts[i].drop += 1;
+            // `held` is this burst's received mbufs in order, so an output's origin indexes it.
+            let o = origins.get(j).map_or(usize::MAX, |&o| o as usize);
+            if o < held
+                && !self.used[o]
+                && self.rx_single[o] != 0
+                && usize::from(self.rx_len[o]) == p.data.len()
+            {
+                // SAFETY: `held[o]` was received in the last burst and is ours (not sent, reset
+                // or freed yet); `rx_data[o]` points to its `rx_len[o]` data bytes, which nothing
+                // else uses now, and `p.data` (the pipeline's buffer) does not overlap them.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(p.data.as_ptr(), self.rx_data[o], p.data.len())
+                };
+                self.used[o] = true;
+                self.txq[i].push(self.held[o]);
                 continue;
             }
-            self.txq[i].push(m);
+            match self.alloc() {
+                Some(m) if fill(m, &p.data) => self.txq[i].push(m),
+                _ => counts[i].drop += 1,
+            }
         }
+        // The received mbufs no output went out in are freed.
+        let mut k = 0;
+        for h in 0..held {
+            if !self.used[h] {
+                self.held[k] = self.held[h];
+                k += 1;
+            }
+        }
+        self.held.truncate(k);
+        self.send_queues(counts);
+        self.free_held();
+        Ok(unrouted)
+    }
+}
+
+/// Resets `m` to an empty single-segment buffer holding a copy of `data`; false (and `m` freed)
+/// when they do not fit.
+fn fill(m: *mut sys::rte_mbuf, data: &[u8]) -> bool {
+    // Longer than any mbuf: fails the room check.
+    let len = u16::try_from(data.len()).unwrap_or(u16::MAX);
+    // SAFETY: `m` is an mbuf the caller owns; exo_mbuf_fill resets it and copies `len` bytes
+    // from `data` (at least that long) only if they fit.
+    if unsafe { sys::exo_mbuf_fill(m, data.as_ptr(), len) } != 0 {
+        // SAFETY: still ours, and no longer used by the caller.
+        unsafe { sys::exo_pktmbuf_free(m) };
+        return false;
+    }
+    true
+}
+
+impl DpdkIo {
+    /// A fresh mbuf from this core's pool.
+    fn alloc(&mut self) -> Option<*mut sys::rte_mbuf> {
+        let mut m = std::ptr::null_mut();
+        // SAFETY: one pointer slot; the pool is valid.
+        (unsafe { sys::exo_pktmbuf_alloc_bulk(self.pool, &mut m, 1) } == 0).then_some(m)
+    }
+
+    /// Sends each port's queued mbufs; those the device does not take are freed and counted
+    /// as drops.
+    fn send_queues(&mut self, counts: &mut [PortCounts]) {
         for ((q, &dev), c) in self.txq.iter_mut().zip(&self.devs).zip(counts.iter_mut()) {
             if q.is_empty() {
                 continue;
@@ -423,7 +496,5 @@ impl PacketIo for DpdkIo {
             }
             q.clear();
         }
-        self.free_held();
-        Ok(unrouted)
     }
 }

@@ -131,6 +131,19 @@ pub trait PacketIo {
     /// sent (ring full, no buffer) is dropped and counted in `counts[port index].drop`.
     fn tx_burst(&mut self, pkts: &[OutPacket], counts: &mut [PortCounts]) -> Result<u64, IoError>;
 
+    /// [`PacketIo::tx_burst`] knowing, for each packet, the index in the last received burst
+    /// of the input it came from ([`Outputs::origins`]): a backend may then send an output in
+    /// its input's own buffer.
+    fn tx_burst_from(
+        &mut self,
+        pkts: &[OutPacket],
+        origins: &[u32],
+        counts: &mut [PortCounts],
+    ) -> Result<u64, IoError> {
+        let _ = origins;
+        self.tx_burst(pkts, counts)
+    }
+
     /// The CPU this backend's loop must run on, where the backend decides it (DPDK: the CPU of
     /// the EAL lcore with the loop's number, so that `-l`/`--lcores` place the loops); `None`
     /// lets [`cli::run_cores`] put loop i on the process's i-th CPU.
@@ -513,7 +526,7 @@ fn core_loop<B: PacketIo, P: Processor>(
         idle_run = 0;
         received += n as u64;
         if !out.is_empty() {
-            unrouted += io.tx_burst(out.as_slice(), counts)?;
+            unrouted += io.tx_burst_from(out.as_slice(), out.origins(), counts)?;
         }
         bursts += 1;
         stats.publish(counts, unrouted, bursts);
