@@ -305,13 +305,9 @@ pub fn compile(prog: &ir::Program) -> R<CompiledProgram> {
         error_codes: prog.errors.clone(),
         gen: None,
         gen_fb: Default::default(),
-        identity_deparse: false,
         deparse_rewrites: None,
     };
-    match crate::deparse::in_place(&cp) {
-        Some(w) if w.is_empty() => cp.identity_deparse = true,
-        w => cp.deparse_rewrites = w,
-    }
+    cp.deparse_rewrites = crate::deparse::in_place(&cp);
     Ok(cp)
 }
 

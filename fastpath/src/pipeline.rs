@@ -1200,16 +1200,18 @@ fn egress<T: Tier>(
     }
     ex.pk.out.clear();
     // A deparser that would give back the parsed bytes is skipped: the headers stay where they
-    // are, in front of the payload. Generated code rewrites the headers it may have changed
+    // are, in front of the payload. Generated code rewrites the fields it may have changed
     // there too.
-    let start = if p.identity_deparse {
-        0
-    } else if p.deparse_rewrites.is_some() && p.gen.is_some() {
-        let _ = T::deparser(&mut ex);
-        0
-    } else {
-        let _ = T::deparser(&mut ex);
-        pk.cursor.div_ceil(8).min(pk.data.len())
+    let start = match &p.deparse_rewrites {
+        Some(w) if w.is_empty() => 0,
+        Some(_) if p.gen.is_some() => {
+            let _ = T::deparser(&mut ex);
+            0
+        }
+        _ => {
+            let _ = T::deparser(&mut ex);
+            pk.cursor.div_ceil(8).min(pk.data.len())
+        }
     };
     if let Some(list) = pk.recirculate {
         recirculate(p, pk, passes, port, start, list);

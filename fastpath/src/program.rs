@@ -614,17 +614,21 @@ pub struct CompiledProgram {
     pub gen: Option<&'static crate::codegen::Generated>,
     /// What the generated code leaves to the interpreter (see [`crate::codegen::Fallbacks`]).
     pub gen_fb: crate::codegen::Fallbacks,
-    /// The deparser always gives back the parsed bytes unchanged ([`crate::deparse`]): the
-    /// engine sends the packet's own bytes without running it.
-    pub identity_deparse: bool,
-    /// The deparser emits the parsed headers where they were, only these (validity slots, in
-    /// emit order) possibly changed ([`crate::deparse::in_place`]); `None` when it may do
-    /// more, or when it is the identity. Generated code then writes these headers over their
-    /// bytes in the packet instead of assembling a new one.
+    /// The deparser emits the parsed headers where they were, only these fields (slots, in
+    /// increasing order) possibly changed ([`crate::deparse::in_place`]); `None` when it may
+    /// do more. Empty: the deparser gives back the parsed bytes unchanged, and the engine sends
+    /// the packet's own bytes without running it. Otherwise generated code writes these fields
+    /// over their bytes in the packet instead of assembling a new one.
     pub deparse_rewrites: Option<Vec<u32>>,
 }
 
 impl CompiledProgram {
+    /// The deparser provably gives back the parsed bytes unchanged (see
+    /// [`CompiledProgram::deparse_rewrites`]).
+    pub fn identity_deparse(&self) -> bool {
+        self.deparse_rewrites.as_ref().is_some_and(|w| w.is_empty())
+    }
+
     pub fn table_index(&self, name: &str) -> Option<usize> {
         find_by_suffix(self.tables.iter().map(|t| t.name.as_str()), name)
     }

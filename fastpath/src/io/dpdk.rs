@@ -383,23 +383,9 @@ impl PacketIo for DpdkIo {
         Ok(total)
     }
 
+    /// Without origins every output takes a fresh mbuf (see [`PacketIo::tx_burst_from`]).
     fn tx_burst(&mut self, pkts: &[OutPacket], counts: &mut [PortCounts]) -> Result<u64, IoError> {
-        let mut unrouted = 0;
-        for p in pkts {
-            let Some(i) = self.map.index(p.port) else {
-                unrouted += 1;
-                continue;
-            };
-            // A received mbuf of this burst, or a fresh one when the pipeline made more packets
-            // than it received (multicast, clones).
-            match self.held.pop().or_else(|| self.alloc()) {
-                Some(m) if fill(m, &p.data) => self.txq[i].push(m),
-                _ => counts[i].drop += 1,
-            }
-        }
-        self.send_queues(counts);
-        self.free_held();
-        Ok(unrouted)
+        self.tx_burst_from(pkts, &[], counts)
     }
 
     fn tx_burst_from(
