@@ -193,8 +193,7 @@ fn auto_entries(pipe: &mut Pipeline, flows: &[Vec<u8>]) {
         for &(s, n) in &prog.zero {
             crate::exec::zero(&mut pk.phv, s, n);
         }
-        pk.data.clear();
-        pk.data.extend_from_slice(f);
+        pk.data.set_bytes(f);
         pk.cursor = 0;
         let mut ex = Exec {
             p: &prog,

@@ -175,8 +175,8 @@ pub const MAX_DIGESTS: usize = 65536;
 /// Per-packet context.
 pub struct Pkt {
     pub phv: Vec<u128>,
-    /// Bytes the parser reads.
-    pub data: Vec<u8>,
+    /// Bytes the parser reads (the pipeline's buffer, or a receive buffer lent for the burst).
+    pub data: crate::pktbuf::PktBuf,
     /// Parser position in bits.
     pub cursor: usize,
     /// Deparser output (headers); the payload is appended after the deparser.
@@ -208,7 +208,7 @@ impl Pkt {
     pub fn empty() -> Pkt {
         Pkt {
             phv: Vec::new(),
-            data: Vec::new(),
+            data: crate::pktbuf::PktBuf::new(),
             cursor: 0,
             out: Vec::new(),
             now: 0,
@@ -230,7 +230,7 @@ impl Pkt {
     pub fn new(slots: usize) -> Pkt {
         Pkt {
             phv: placed_phv(slots),
-            data: Vec::with_capacity(2048),
+            data: crate::pktbuf::PktBuf::with_capacity(2048),
             out: Vec::with_capacity(512),
             ..Pkt::empty()
         }

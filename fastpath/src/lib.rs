@@ -21,6 +21,7 @@ pub mod externs;
 pub mod io;
 pub mod layout;
 pub mod pipeline;
+pub mod pktbuf;
 pub mod program;
 pub mod runtime;
 pub mod stf;

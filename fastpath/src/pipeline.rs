@@ -4,6 +4,7 @@
 
 use crate::exec::{self, Exec, Flow, Pkt, RtTable, State};
 use crate::externs::Meter;
+use crate::pktbuf::{LentBuf, PktBuf};
 use crate::program::*;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -25,7 +26,11 @@ pub const MAX_PASSES: usize = 16;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OutPacket {
     pub port: u32,
+    /// The bytes; empty when `in_input`.
     pub data: Vec<u8>,
+    /// The packet is its input's receive buffer, lent to the pipeline
+    /// ([`Pipeline::stage_lent`]) and rewritten there: the backend sends that buffer.
+    pub in_input: bool,
 }
 
 /// Output packets of a call, with their buffers reused across calls.
@@ -70,6 +75,7 @@ impl Outputs {
         }
         let p = &mut self.pkts[self.len];
         p.port = port;
+        p.in_input = false;
         let h = head.len();
         set_len(&mut p.data, h + payload.len());
         copy_bytes(&mut p.data[..h], head);
@@ -86,8 +92,25 @@ impl Outputs {
         }
         let p = &mut self.pkts[self.len];
         p.port = port;
+        p.in_input = false;
         std::mem::swap(&mut p.data, buf);
         buf.clear();
+        self.len += 1;
+    }
+
+    /// Appends an output that is the current input's lent receive buffer (see
+    /// [`OutPacket::in_input`]; the origin set by [`Outputs::set_origin`] names the input).
+    /// Only for inputs lent by the backend that will transmit these outputs.
+    #[inline]
+    pub fn push_input(&mut self, port: u32) {
+        self.origins.push(self.origin);
+        if self.len == self.pkts.len() {
+            self.pkts.push(OutPacket::default());
+        }
+        let p = &mut self.pkts[self.len];
+        p.port = port;
+        p.in_input = true;
+        p.data.clear();
         self.len += 1;
     }
 
@@ -107,7 +130,7 @@ impl Outputs {
 /// Makes `v` `n` bytes long, its bytes to be overwritten. Buffers are reused for packets of
 /// the same size most of the time, so usually nothing happens.
 #[inline(always)]
-fn set_len(v: &mut Vec<u8>, n: usize) {
+pub(crate) fn set_len(v: &mut Vec<u8>, n: usize) {
     if v.len() != n {
         v.resize(n, 0);
     }
@@ -118,7 +141,7 @@ fn set_len(v: &mut Vec<u8>, n: usize) {
 /// up, single bytes below) instead of a call to `memcpy`, which costs more than the copy at
 /// these sizes.
 #[inline(always)]
-fn copy_bytes(d: &mut [u8], s: &[u8]) {
+pub(crate) fn copy_bytes(d: &mut [u8], s: &[u8]) {
     let n = s.len();
     if d.len() != n {
         return d.copy_from_slice(s);
@@ -144,6 +167,29 @@ fn copy_bytes(d: &mut [u8], s: &[u8]) {
         d[n - 32..].copy_from_slice(&s[n - 32..]);
     } else {
         d.copy_from_slice(s);
+    }
+}
+
+/// Puts packet `i` of `src` in `dst` (the buffer it is parsed from) and gives its ingress
+/// port. A staged buffer is exchanged with `dst`'s (staged buffers and the packet contexts'
+/// take turns); a batch's bytes are copied into `dst`'s: one buffer that stays in the cache.
+/// In place, not returned: a buffer moved right after its fields were written reloads them
+/// across the stores, and waits on store forwarding.
+#[inline(always)]
+fn load_packet(staged: &mut [(PktBuf, u32)], src: Source<'_>, i: usize, dst: &mut PktBuf) -> u32 {
+    match src {
+        Source::Staged => {
+            let (buf, port) = &mut staged[i];
+            std::mem::swap(buf, dst);
+            *port
+        }
+        Source::Batch(b) => {
+            if let Some(p) = b.packets.get(i + PACKETS_AHEAD) {
+                exo_tables::prefetch_bytes(p);
+            }
+            dst.copy_in(b.packets[i]);
+            b.ports[i]
+        }
     }
 }
 
@@ -227,8 +273,10 @@ pub struct Pipeline {
     /// Size from which a table is worth prefetching ([`PREFETCH_MIN_ENTRIES`]).
     prefetch_min_entries: usize,
     /// Packets queued by [`Pipeline::stage`]: their bytes (buffers reused) and ingress ports.
-    staged: Vec<(Vec<u8>, u32)>,
+    staged: Vec<(PktBuf, u32)>,
     staged_n: usize,
+    /// Some staged packet is a lent receive buffer ([`Pipeline::stage_lent`]).
+    lent: bool,
 }
 
 /// Packets parsed ahead of their ingress in a burst: enough to cover a memory access with the
@@ -482,6 +530,7 @@ impl Pipeline {
             prefetch_min_entries: PREFETCH_MIN_ENTRIES,
             staged: Vec::new(),
             staged_n: 0,
+            lent: false,
         })
     }
 
@@ -514,10 +563,8 @@ impl Pipeline {
         self.clear_passes();
         // The first pass needs no queue entry: the packet is copied into the parser's buffer,
         // whose capacity is reused from packet to packet.
-        let mut buf = std::mem::take(&mut self.pk.data);
-        buf.clear();
-        buf.extend_from_slice(data);
-        self.ingress_pass(buf, port, instance_type::NORMAL, &[], now, out);
+        self.pk.data.set_bytes(data);
+        self.ingress_pass(port, instance_type::NORMAL, &[], now, out);
         self.drain_passes(now, out);
     }
 
@@ -547,14 +594,8 @@ impl Pipeline {
             if n > MAX_PASSES {
                 break;
             }
-            self.ingress_pass(
-                pass.data,
-                pass.port,
-                pass.instance_type,
-                &pass.preserved,
-                now,
-                out,
-            );
+            self.pk.data = pass.data.into();
+            self.ingress_pass(pass.port, pass.instance_type, &pass.preserved, now, out);
         }
     }
 
@@ -577,47 +618,58 @@ impl Pipeline {
     #[inline]
     pub fn stage(&mut self, data: &[u8], port: u32) {
         if self.staged_n == self.staged.len() {
-            self.staged.push((Vec::with_capacity(2048), 0));
+            self.staged.push((PktBuf::with_capacity(2048), 0));
         }
         let (buf, p) = &mut self.staged[self.staged_n];
-        buf.clear();
-        buf.extend_from_slice(data);
+        buf.set_bytes(data);
         *p = port;
         self.staged_n += 1;
+    }
+
+    /// [`Pipeline::stage`] without the copy: the packet is parsed and rewritten in the
+    /// backend's receive buffer `buf`, and when it leaves with headers of the same size
+    /// (one output, no truncation) the output is that buffer ([`OutPacket::in_input`], with
+    /// the input's index as origin). Other outputs are copies, as usual. No pointer to `buf`
+    /// is kept after [`Pipeline::process_staged`] returns.
+    #[inline]
+    pub fn stage_lent(&mut self, buf: LentBuf, port: u32) {
+        if self.staged_n == self.staged.len() {
+            self.staged.push((PktBuf::with_capacity(2048), 0));
+        }
+        let (b, p) = &mut self.staged[self.staged_n];
+        b.lend(buf);
+        *p = port;
+        self.staged_n += 1;
+        self.lent = true;
+    }
+
+    /// Forgets the receive buffers lent for the burst just processed: they rotated through
+    /// the staged buffers and the packet contexts.
+    #[cold]
+    fn unlend_all(&mut self) {
+        self.lent = false;
+        self.pk.data.unlend();
+        for p in &mut self.burst {
+            p.data.unlend();
+        }
+        for (b, _) in &mut self.staged {
+            b.unlend();
+        }
     }
 
     /// Processes the staged packets in order, all at time `now`, and empties the queue. Each
     /// packet's outputs are tagged with its index in the queue ([`Outputs::origins`]).
     pub fn process_staged(&mut self, now: u64, out: &mut Outputs) {
         self.run(Source::Staged, now, out);
+        if self.lent {
+            self.unlend_all();
+        }
     }
 
     fn run(&mut self, src: Source<'_>, now: u64, out: &mut Outputs) {
         match self.prog.gen.and_then(|g| g.staged) {
             Some(f) => f(self, src, now, out),
             None => self.process_staged_with::<Dynamic>(src, now, out),
-        }
-    }
-
-    /// The buffer packet `i` of `src` is parsed from, and its ingress port. A batch's bytes
-    /// are copied into `spare` (the buffer the packet context had): one buffer that stays in
-    /// the cache, where staged buffers take turns.
-    #[inline(always)]
-    fn take_packet(&mut self, src: Source<'_>, i: usize, mut spare: Vec<u8>) -> (Vec<u8>, u32) {
-        match src {
-            Source::Staged => {
-                let (buf, port) = &mut self.staged[i];
-                (std::mem::replace(buf, spare), *port)
-            }
-            Source::Batch(b) => {
-                if let Some(p) = b.packets.get(i + PACKETS_AHEAD) {
-                    exo_tables::prefetch_bytes(p);
-                }
-                let p = b.packets[i];
-                set_len(&mut spare, p.len());
-                copy_bytes(&mut spare, p);
-                (spare, b.ports[i])
-            }
         }
     }
 
@@ -649,9 +701,8 @@ impl Pipeline {
                 // A staged buffer becomes the parser's; the parser's old one is staged next.
                 // (One move each way: a swap followed by a take reloads just-stored fields and
                 // stalls on store forwarding.)
-                let spare = std::mem::take(&mut self.pk.data);
-                let (buf, port) = self.take_packet(src, i, spare);
-                self.begin_pass::<T>(None, buf, port, instance_type::NORMAL, &[], now);
+                let port = load_packet(&mut self.staged, src, i, &mut self.pk.data);
+                self.begin_pass::<T>(None, port, instance_type::NORMAL, &[], now);
                 self.end_pass::<T>(None, port, now, out);
                 self.drain_passes(now, out);
             }
@@ -666,9 +717,8 @@ impl Pipeline {
             let len = (n - first).min(BURST_CHUNK);
             // 1. Parse the chunk (the parser is local: the order of its effects is invisible).
             for i in 0..len {
-                let spare = std::mem::take(&mut self.burst[i].data);
-                let (data, port) = self.take_packet(src, first + i, spare);
-                self.begin_pass::<T>(Some(i), data, port, instance_type::NORMAL, &[], now);
+                let port = load_packet(&mut self.staged, src, first + i, &mut self.burst[i].data);
+                self.begin_pass::<T>(Some(i), port, instance_type::NORMAL, &[], now);
             }
             // 2. Start the exact-table reads of every packet, then their entries.
             self.prefetch_chunk(len);
@@ -745,26 +795,26 @@ impl Pipeline {
             .map_or(0, |x| *x as u64)
     }
 
+    /// A whole pass of the packet in `self.pk.data`.
     fn ingress_pass(
         &mut self,
-        data: Vec<u8>,
         in_port: u32,
         itype: u128,
         kept: &[(u32, u128)],
         now: u64,
         out: &mut Outputs,
     ) {
-        self.begin_pass::<Dynamic>(None, data, in_port, itype, kept, now);
+        self.begin_pass::<Dynamic>(None, in_port, itype, kept, now);
         self.end_pass::<Dynamic>(None, in_port, now, out);
     }
 
     /// First half of a pass: the packet's context, the parser and verify checksum.
-    /// `slot`: the packet's context, `self.pk` or an entry of `self.burst`.
+    /// `slot`: the packet's context, `self.pk` or an entry of `self.burst`, whose `data`
+    /// already holds the packet.
     #[inline(always)]
     fn begin_pass<T: Tier>(
         &mut self,
         slot: Option<usize>,
-        data: Vec<u8>,
         in_port: u32,
         itype: u128,
         kept: &[(u32, u128)],
@@ -788,7 +838,6 @@ impl Pipeline {
         let p: &CompiledProgram = prog;
         let sm = T::std_meta(p);
         T::reset(p, &mut pk.phv);
-        pk.data = data;
         pk.cursor = 0;
         pk.out.clear();
         pk.now = now;
@@ -948,8 +997,7 @@ fn ingress_clone(
                 *x = v;
             }
         }
-        eg.data.clear();
-        eg.data.extend_from_slice(&pk.data);
+        eg.data.set_bytes(&pk.data);
         eg.cursor = snapshot_cursor;
         eg.len = pk.len;
         eg.truncate = cs.truncate;
@@ -979,7 +1027,7 @@ fn resubmit(
 ) {
     let preserved = preserved(p, pk, list);
     passes.push_back(Pass {
-        data: pk.data.clone(),
+        data: pk.data.to_vec(),
         port: in_port,
         instance_type: instance_type::RESUBMIT,
         preserved,
@@ -1003,8 +1051,7 @@ fn multicast(
     let members = st.mcast_groups.get(&mcast).cloned().unwrap_or_default();
     for (port, rid) in members {
         eg.phv.copy_from_slice(&pk.phv);
-        eg.data.clear();
-        eg.data.extend_from_slice(&pk.data);
+        eg.data.set_bytes(&pk.data);
         eg.cursor = pk.cursor;
         eg.len = pk.len;
         eg.truncate = None;
@@ -1051,7 +1098,7 @@ fn egress_clone(
                 *x = v;
             }
         }
-        copy.data.extend_from_slice(&pk.data);
+        copy.data.set_bytes(&pk.data);
         copy.cursor = pk.cursor;
         copy.len = pk.len;
         copy.truncate = cs.truncate;
@@ -1219,6 +1266,12 @@ fn egress<T: Tier>(
     }
     match pk.truncate {
         Some(n) => push_truncated(pk, port, start, n, out),
+        // A lent receive buffer whose headers keep their size leaves with its new headers,
+        // uncopied.
+        None if last && pk.data.is_lent() && pk.out.len() == start => {
+            pk.data[..start].copy_from_slice(&pk.out);
+            out.push_input(port);
+        }
         None if last && pk.data.len() - start >= MOVE_PAYLOAD_MIN => {
             // The deparsed headers replace the parsed ones in the packet's own buffer, which
             // then moves to the outputs (no copy of the payload). Small packets are copied:
@@ -1226,9 +1279,11 @@ fn egress<T: Tier>(
             if pk.out.len() == start {
                 pk.data[..start].copy_from_slice(&pk.out);
             } else {
-                pk.data.splice(..start, pk.out.iter().copied());
+                pk.data.with_vec(|v| {
+                    v.splice(..start, pk.out.iter().copied());
+                });
             }
-            out.push_buffer(port, &mut pk.data);
+            pk.data.with_vec(|v| out.push_buffer(port, v));
         }
         None => out.push(port, &pk.out, &pk.data[start..]),
     }

@@ -67,6 +67,7 @@ fn net_ring_loop_through_l2fwd() {
         .map(|s| OutPacket {
             port: 1,
             data: frame(if s % 3 == 2 { 9 } else { 2 }, s),
+            ..Default::default()
         })
         .collect();
     let mut c = vec![PortCounts::default(); 2];
@@ -76,6 +77,7 @@ fn net_ring_loop_through_l2fwd() {
     let big = [OutPacket {
         port: 1,
         data: vec![0xab; 4000],
+        ..Default::default()
     }];
     assert_eq!(dio.tx_burst(&big, &mut c).unwrap(), 0);
     assert_eq!((c[0].tx, c[0].drop), (30, 1));
@@ -118,6 +120,7 @@ fn net_ring_loop_through_l2fwd() {
         .map(|s| OutPacket {
             port: 1,
             data: frame(2, 100 + s),
+            ..Default::default()
         })
         .collect();
     let mut c = vec![PortCounts::default(); 2];
@@ -133,18 +136,22 @@ fn net_ring_loop_through_l2fwd() {
         OutPacket {
             port: 2,
             data: edited.clone(),
+            ..Default::default()
         },
         OutPacket {
             port: 2,
             data: edited.clone(),
+            ..Default::default()
         },
         OutPacket {
             port: 2,
             data: short.clone(),
+            ..Default::default()
         },
         OutPacket {
             port: 7,
             data: rx[2].1.clone(),
+            ..Default::default()
         },
     ];
     let mut c = vec![PortCounts::default(); 2];
@@ -154,6 +161,61 @@ fn net_ring_loop_through_l2fwd() {
     dio.rx_burst(64, |port, data| back.push((port, data.to_vec())))
         .unwrap();
     assert_eq!(back, vec![(2, edited.clone()), (2, edited), (2, short)]);
+
+    // Lent mbufs: receive two frames lent, rewrite them where they lie, then send a copy
+    // of the first with its length (it must not take the first's mbuf, which leaves next as
+    // rewritten), the first itself, and the second itself to a port this core does not serve.
+    let inject: Vec<OutPacket> = (0..2u16)
+        .map(|s| OutPacket {
+            port: 1,
+            data: frame(2, 200 + s),
+            ..Default::default()
+        })
+        .collect();
+    let mut c = vec![PortCounts::default(); 2];
+    dio.tx_burst(&inject, &mut c).unwrap();
+    let mut seen = Vec::new();
+    dio.rx_burst_lent(64, |port, b| match b {
+        io::RxBuf::Lent(b) => {
+            // The lent buffer is this burst's: rewrite it as the pipeline would.
+            let mut pk = exo_fastpath::pktbuf::PktBuf::new();
+            pk.lend(b);
+            pk[0] = 0x42;
+            seen.push((port, pk.to_vec()));
+            pk.unlend();
+        }
+        io::RxBuf::Bytes(_) => panic!("a single-segment mbuf was not lent"),
+    })
+    .unwrap();
+    assert_eq!(seen.len(), 2);
+    let mut first = frame(2, 200);
+    first[0] = 0x42;
+    assert_eq!(seen[0], (1, first.clone()));
+    let copy = frame(5, 7);
+    let outs = [
+        OutPacket {
+            port: 2,
+            data: copy.clone(),
+            ..Default::default()
+        },
+        OutPacket {
+            port: 2,
+            in_input: true,
+            ..Default::default()
+        },
+        OutPacket {
+            port: 7,
+            in_input: true,
+            ..Default::default()
+        },
+    ];
+    let mut c = vec![PortCounts::default(); 2];
+    assert_eq!(dio.tx_burst_from(&outs, &[0, 0, 1], &mut c).unwrap(), 1);
+    assert_eq!((c[1].tx, c[1].drop), (2, 0));
+    let mut back = Vec::new();
+    dio.rx_burst(64, |port, data| back.push((port, data.to_vec())))
+        .unwrap();
+    assert_eq!(back, vec![(2, copy), (2, first)]);
     drop(dio);
     drop(d);
 }

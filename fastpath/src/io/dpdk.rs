@@ -3,14 +3,16 @@
 //! [`Dpdk::init`] runs the EAL with the configured arguments (e.g. `--no-huge`,
 //! `--vdev=net_null0`), sets up every port with one RX and one TX queue per core and one mbuf
 //! pool per core, and starts them; dropping it stops and closes the ports and cleans the EAL up.
-//! A core's [`DpdkIo`] receives bursts with `rte_eth_rx_burst`, hands each mbuf's data to the
-//! pipeline as a plain slice, and sends each output in the mbuf of the input it came from when
-//! it has that input's length (its bytes copied over the received ones, the mbuf otherwise as
-//! received, as testpmd's io forwarding sends it); other outputs (multicast copies, clones,
-//! resized packets) get a fresh mbuf, and received mbufs left over are freed.
+//! A core's [`DpdkIo`] receives bursts with `rte_eth_rx_burst` and lends each single-segment
+//! mbuf's data to the pipeline ([`RxBuf::Lent`]), which parses and rewrites the packet where it
+//! lies; an output that is that rewritten buffer ([`OutPacket::in_input`]) leaves in its mbuf,
+//! untouched since (as testpmd's io forwarding sends what it received). Other outputs go in
+//! the mbuf of the input they came from when it is still free and has their length (their
+//! bytes copied over the received ones), or in a fresh mbuf (multicast copies, clones,
+//! resized packets); received mbufs left over are freed. Multi-segment mbufs are copied.
 #![allow(unsafe_code)]
 
-use super::{IoError, PacketIo, PortCounts, PortMap};
+use super::{IoError, LentBuf, PacketIo, PortCounts, PortMap, RxBuf};
 use crate::pipeline::OutPacket;
 use exo_dpdk_sys as sys;
 use std::ffi::{CStr, CString};
@@ -19,6 +21,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 const RX_DESC: u16 = 1024;
 const TX_DESC: u16 = 1024;
 const MAX_BURST: usize = 256;
+
+/// States of a received mbuf at transmit (`DpdkIo::used`).
+const FREE: u8 = 0;
+const RESERVED: u8 = 1;
+const USED: u8 = 2;
 
 static EAL_STARTED: AtomicBool = AtomicBool::new(false);
 
@@ -285,8 +292,9 @@ pub struct DpdkIo {
     rx_data: Vec<*mut u8>,
     rx_len: Vec<u16>,
     rx_single: Vec<u8>,
-    /// Per received mbuf of the last burst: already sent as an output's buffer.
-    used: Vec<bool>,
+    /// Per received mbuf of the last burst: [`FREE`], [`RESERVED`] for the output that is
+    /// the rewritten mbuf itself, or [`USED`] (an output goes out in it).
+    used: Vec<u8>,
     /// Received mbufs kept for reuse as transmit buffers.
     held: Vec<*mut sys::rte_mbuf>,
     /// Per port: mbufs to send.
@@ -300,6 +308,53 @@ pub struct DpdkIo {
 unsafe impl Send for DpdkIo {}
 
 impl DpdkIo {
+    /// Receives a burst from the ports in turn, calling `sink(p4_port, data, len, single)`
+    /// for each mbuf (its data pointer and length, and whether it has one segment); the mbufs
+    /// are held until the next transmit.
+    #[inline(always)]
+    fn receive<F: FnMut(u32, *mut u8, u16, bool)>(
+        &mut self,
+        max: usize,
+        mut sink: F,
+    ) -> Result<usize, IoError> {
+        self.free_held();
+        let k = self.devs.len();
+        let max = max.min(MAX_BURST);
+        let mut total = 0;
+        for j in 0..k {
+            if total >= max {
+                break;
+            }
+            let i = (self.next + j) % k;
+            // SAFETY: `rx`, `rx_data`, `rx_len` and `rx_single` have room for `max - total`
+            // entries from index `total` (all four are MAX_BURST long).
+            let n = unsafe {
+                sys::exo_rx_burst_view(
+                    self.devs[i],
+                    self.queue,
+                    self.rx.as_mut_ptr().add(total),
+                    (max - total) as u16,
+                    self.rx_data.as_mut_ptr().add(total),
+                    self.rx_len.as_mut_ptr().add(total),
+                    self.rx_single.as_mut_ptr().add(total),
+                )
+            } as usize;
+            let port = self.map.ports()[i];
+            for m in total..total + n {
+                sink(
+                    port,
+                    self.rx_data[m],
+                    self.rx_len[m],
+                    self.rx_single[m] != 0,
+                );
+            }
+            total += n;
+        }
+        self.next = (self.next + 1) % k.max(1);
+        self.held.extend_from_slice(&self.rx[..total]);
+        Ok(total)
+    }
+
     fn free_held(&mut self) {
         if !self.held.is_empty() {
             // SAFETY: every held mbuf is owned by us and freed once.
@@ -345,42 +400,35 @@ impl PacketIo for DpdkIo {
         max: usize,
         mut sink: F,
     ) -> Result<usize, IoError> {
-        self.free_held();
-        let k = self.devs.len();
-        let max = max.min(MAX_BURST);
-        let mut total = 0;
-        for j in 0..k {
-            if total >= max {
-                break;
+        self.receive(max, |port, data, len, _| {
+            // SAFETY: a received mbuf's data pointer and data length describe bytes owned by
+            // the mbuf until it is freed (after the sink returns).
+            sink(port, unsafe {
+                std::slice::from_raw_parts(data, usize::from(len))
+            })
+        })
+    }
+
+    /// Single-segment mbufs are lent: the pipeline parses and rewrites them in place, and
+    /// `tx_burst_from` sends those marked `in_input` as they are.
+    fn rx_burst_lent<F: FnMut(u32, RxBuf<'_>)>(
+        &mut self,
+        max: usize,
+        mut sink: F,
+    ) -> Result<usize, IoError> {
+        self.receive(max, |port, data, len, single| {
+            let len = usize::from(len);
+            match std::ptr::NonNull::new(data) {
+                // SAFETY: the mbuf is ours until the next tx_burst_from sends or frees it; its
+                // only segment holds `len` data bytes at `data`, which nothing else uses.
+                Some(p) if single => sink(port, RxBuf::Lent(unsafe { LentBuf::new(p, len) })),
+                // SAFETY: as in rx_burst.
+                _ => sink(
+                    port,
+                    RxBuf::Bytes(unsafe { std::slice::from_raw_parts(data, len) }),
+                ),
             }
-            let i = (self.next + j) % k;
-            // SAFETY: `rx`, `rx_data`, `rx_len` and `rx_single` have room for `max - total`
-            // entries from index `total` (all four are MAX_BURST long).
-            let n = unsafe {
-                sys::exo_rx_burst_view(
-                    self.devs[i],
-                    self.queue,
-                    self.rx.as_mut_ptr().add(total),
-                    (max - total) as u16,
-                    self.rx_data.as_mut_ptr().add(total),
-                    self.rx_len.as_mut_ptr().add(total),
-                    self.rx_single.as_mut_ptr().add(total),
-                )
-            } as usize;
-            let port = self.map.ports()[i];
-            for (&d, &l) in self.rx_data[total..total + n]
-                .iter()
-                .zip(&self.rx_len[total..total + n])
-            {
-                // SAFETY: a received mbuf's data pointer and data length describe bytes owned
-                // by the mbuf until it is freed (after the sink returns).
-                sink(port, unsafe { std::slice::from_raw_parts(d, l as usize) });
-            }
-            total += n;
-        }
-        self.next = (self.next + 1) % k.max(1);
-        self.held.extend_from_slice(&self.rx[..total]);
-        Ok(total)
+        })
     }
 
     /// Without origins every output takes a fresh mbuf (see [`PacketIo::tx_burst_from`]).
@@ -396,7 +444,16 @@ impl PacketIo for DpdkIo {
     ) -> Result<u64, IoError> {
         let held = self.held.len();
         self.used.clear();
-        self.used.resize(held, false);
+        self.used.resize(held, FREE);
+        // The mbufs that leave as the pipeline rewrote them are not to be taken by a copy
+        // output before them (an ingress clone goes out before its original).
+        for (p, &o) in pkts.iter().zip(origins) {
+            if p.in_input {
+                if let Some(u) = self.used.get_mut(o as usize) {
+                    *u = RESERVED;
+                }
+            }
+        }
         let mut unrouted = 0;
         for (j, p) in pkts.iter().enumerate() {
             let Some(i) = self.map.index(p.port) else {
@@ -405,8 +462,18 @@ impl PacketIo for DpdkIo {
             };
             // `held` is this burst's received mbufs in order, so an output's origin indexes it.
             let o = origins.get(j).map_or(usize::MAX, |&o| o as usize);
+            if p.in_input {
+                // The pipeline rewrote the lent mbuf: it leaves as it is.
+                if o < held && self.used[o] == RESERVED {
+                    self.used[o] = USED;
+                    self.txq[i].push(self.held[o]);
+                } else {
+                    counts[i].drop += 1;
+                }
+                continue;
+            }
             if o < held
-                && !self.used[o]
+                && self.used[o] == FREE
                 && self.rx_single[o] != 0
                 && usize::from(self.rx_len[o]) == p.data.len()
             {
@@ -416,7 +483,7 @@ impl PacketIo for DpdkIo {
                 unsafe {
                     std::ptr::copy_nonoverlapping(p.data.as_ptr(), self.rx_data[o], p.data.len())
                 };
-                self.used[o] = true;
+                self.used[o] = USED;
                 self.txq[i].push(self.held[o]);
                 continue;
             }
@@ -428,7 +495,7 @@ impl PacketIo for DpdkIo {
         // The received mbufs no output went out in are freed.
         let mut k = 0;
         for h in 0..held {
-            if !self.used[h] {
+            if self.used[h] != USED {
                 self.held[k] = self.held[h];
                 k += 1;
             }

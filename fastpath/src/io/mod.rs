@@ -21,6 +21,7 @@ pub mod pcap;
 pub mod sys;
 
 use crate::pipeline::{OutPacket, Outputs, Pipeline};
+pub use crate::pktbuf::LentBuf;
 use crossbeam_queue::ArrayQueue;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -126,6 +127,18 @@ pub trait PacketIo {
     /// reused as transmit buffers by the following `tx_burst` (DPDK).
     fn rx_burst<F: FnMut(u32, &[u8])>(&mut self, max: usize, sink: F) -> Result<usize, IoError>;
 
+    /// [`PacketIo::rx_burst`] lending the receive buffers it can ([`RxBuf::Lent`]): the
+    /// processor may then rewrite a packet where it lies, and the following
+    /// [`PacketIo::tx_burst_from`] must send the outputs marked [`OutPacket::in_input`] in
+    /// their input's buffer. The default lends nothing.
+    fn rx_burst_lent<F: FnMut(u32, RxBuf<'_>)>(
+        &mut self,
+        max: usize,
+        mut sink: F,
+    ) -> Result<usize, IoError> {
+        self.rx_burst(max, |port, data| sink(port, RxBuf::Bytes(data)))
+    }
+
     /// Transmits every packet on its port (`OutPacket::port` is a P4 port). A packet whose port
     /// this backend does not serve is dropped and returned in the count; a packet that cannot be
     /// sent (ring full, no buffer) is dropped and counted in `counts[port index].drop`.
@@ -171,6 +184,12 @@ pub trait PacketIo {
     }
 }
 
+/// One received packet: bytes to copy, or a buffer lent until the burst's transmit.
+pub enum RxBuf<'a> {
+    Bytes(&'a [u8]),
+    Lent(LentBuf),
+}
+
 /// What the loop runs on each packet: the engine, or the empty pipeline that measures the I/O
 /// ceiling.
 pub trait Processor {
@@ -182,6 +201,14 @@ pub trait Processor {
     #[inline]
     fn stage(&mut self, data: &[u8], in_port: u32, now_ns: u64, out: &mut Outputs) {
         self.process(data, in_port, now_ns, out)
+    }
+
+    /// Takes a packet whose receive buffer is lent until the burst is transmitted: the
+    /// processor may rewrite it there and send it as is with [`Outputs::push_input`]. The
+    /// default copies it, as [`Processor::stage`].
+    #[inline]
+    fn stage_lent(&mut self, buf: LentBuf, in_port: u32, now_ns: u64, out: &mut Outputs) {
+        self.stage(buf.bytes(), in_port, now_ns, out)
     }
 
     /// Processes what [`Processor::stage`] kept. Outputs carry their input's index in the
@@ -202,6 +229,11 @@ impl Processor for Pipeline {
     }
 
     #[inline]
+    fn stage_lent(&mut self, buf: LentBuf, in_port: u32, _now_ns: u64, _out: &mut Outputs) {
+        Pipeline::stage_lent(self, buf, in_port)
+    }
+
+    #[inline]
     fn flush(&mut self, now_ns: u64, out: &mut Outputs) {
         Pipeline::process_staged(self, now_ns, out)
     }
@@ -209,7 +241,8 @@ impl Processor for Pipeline {
 
 /// The empty pipeline: every packet leaves unchanged on a fixed port chosen by its ingress port
 /// (by default the port it came in on). It copies the packet into the outputs exactly as the
-/// engine does, so the difference with a real program is the program's own cost.
+/// engine does, or sends a lent receive buffer as it is, as the engine does when the headers
+/// keep their size, so the difference with a real program is the program's own cost.
 #[derive(Clone, Debug)]
 pub struct Passthrough {
     to: Vec<u32>,
@@ -237,6 +270,13 @@ impl Processor for Passthrough {
     fn process(&mut self, data: &[u8], in_port: u32, _now_ns: u64, out: &mut Outputs) {
         let port = self.to.get(in_port as usize).copied().unwrap_or(in_port);
         out.push(port, data, &[]);
+    }
+
+    /// A lent buffer leaves as it came, uncopied.
+    #[inline]
+    fn stage_lent(&mut self, _buf: LentBuf, in_port: u32, _now_ns: u64, out: &mut Outputs) {
+        let port = self.to.get(in_port as usize).copied().unwrap_or(in_port);
+        out.push_input(port);
     }
 }
 
@@ -470,9 +510,12 @@ fn core_loop<B: PacketIo, P: Processor>(
         let now = clock.elapsed().as_nanos() as u64;
         out.clear();
         let mut k = 0usize;
-        let n = io.rx_burst(burst, |port, data| {
+        let n = io.rx_burst_lent(burst, |port, data| {
             out.set_origin(k as u32);
-            proc.stage(data, port, now, out);
+            match data {
+                RxBuf::Bytes(b) => proc.stage(b, port, now, out),
+                RxBuf::Lent(b) => proc.stage_lent(b, port, now, out),
+            }
             if let Some(slot) = in_ports.get_mut(k) {
                 *slot = port;
             }
