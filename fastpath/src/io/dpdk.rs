@@ -386,7 +386,12 @@ impl PacketIo for DpdkIo {
     fn thread_start(&mut self) {
         // SAFETY: registers the calling thread as a DPDK lcore (a no-op for an EAL thread), so
         // that the mempool's per-lcore cache serves it instead of the shared ring.
-        unsafe { sys::rte_thread_register() };
+        if unsafe { sys::rte_thread_register() } != 0 {
+            eprintln!(
+                "{}; this loop runs without the mbuf pool's per-lcore cache (slower)",
+                rte_error("registering the loop's thread as an lcore")
+            );
+        }
     }
 
     fn thread_end(&mut self) {

@@ -5,11 +5,15 @@
 //! DPDK ports (`dpdk`, behind the `dpdk` feature). A backend hands received packets to the loop as
 //! plain byte slices tagged with their P4 ingress port, and transmits the engine's outputs on
 //! their egress ports; the buffers stay the backend's and are recycled when the burst is done.
+//! A backend may instead lend its receive buffers for the burst ([`PacketIo::rx_burst_lent`],
+//! DPDK does): the engine then parses and rewrites each packet where it lies, and a packet that
+//! keeps its size leaves in its own buffer ([`OutPacket::in_input`]), never copied.
 //!
 //! [`run_core`] is one core's loop: it reads the clock once per burst, drains the control queue
 //! (a lock-free `crossbeam-queue`) between bursts, processes the burst, transmits, and publishes
 //! per-port counters with plain atomic stores. It allocates nothing per packet once the output
-//! buffers are warm. Only [`afxdp`], [`sys`] and the DPDK module contain `unsafe` code.
+//! buffers are warm. Only [`afxdp`], [`sys`] and the DPDK module contain `unsafe` code (and
+//! [`crate::pktbuf`], the lent buffers).
 
 pub mod afxdp;
 pub mod cli;
