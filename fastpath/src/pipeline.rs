@@ -631,13 +631,20 @@ impl Pipeline {
     /// (one output, no truncation) the output is that buffer ([`OutPacket::in_input`], with
     /// the input's index as origin). Other outputs are copies, as usual. No pointer to `buf`
     /// is kept after [`Pipeline::process_staged`] returns.
+    ///
+    /// # Safety
+    /// `buf` must stay valid (see [`LentBuf::new`]) until the following
+    /// [`Pipeline::process_staged`] returns.
     #[inline]
-    pub fn stage_lent(&mut self, buf: LentBuf, port: u32) {
+    #[allow(unsafe_code)]
+    pub unsafe fn stage_lent(&mut self, buf: LentBuf, port: u32) {
         if self.staged_n == self.staged.len() {
             self.staged.push((PktBuf::with_capacity(2048), 0));
         }
         let (b, p) = &mut self.staged[self.staged_n];
-        b.lend(buf);
+        // SAFETY: the caller keeps `buf` valid until process_staged returns, and process_staged
+        // forgets every lent buffer before it returns (`unlend_all`).
+        unsafe { b.lend(buf) };
         *p = port;
         self.staged_n += 1;
         self.lent = true;

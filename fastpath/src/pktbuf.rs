@@ -12,8 +12,11 @@ use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 
 /// A receive buffer lent to the pipeline: `len` bytes at `ptr` that nothing else reads or
-/// writes until the burst it arrived in has been processed and transmitted.
-#[derive(Clone, Copy, Debug)]
+/// writes until the burst it arrived in has been processed and transmitted. Safe code can only
+/// pass it on: reading it (`bytes`) or lending it (`PktBuf::lend`, `Pipeline::stage_lent`) is
+/// unsafe, as only the backend's loop knows how long the buffer lives. Not `Copy`: a buffer is
+/// lent once.
+#[derive(Debug)]
 pub struct LentBuf {
     ptr: NonNull<u8>,
     len: usize,
@@ -22,8 +25,9 @@ pub struct LentBuf {
 impl LentBuf {
     /// # Safety
     /// `ptr` must point to `len` initialised bytes, valid for reads and writes and used by
-    /// nothing else from now until the transmit of the burst this buffer arrived in returns
-    /// (the backend then sends, or frees, the buffer). The bytes may be rewritten meanwhile.
+    /// nothing but the holder of this value until the burst this buffer arrived in is
+    /// transmitted (the backend then sends, or frees, the buffer). The bytes may be rewritten
+    /// meanwhile.
     pub unsafe fn new(ptr: NonNull<u8>, len: usize) -> LentBuf {
         LentBuf { ptr, len }
     }
@@ -37,8 +41,11 @@ impl LentBuf {
     }
 
     /// The lent bytes.
-    pub fn bytes(&self) -> &[u8] {
-        // SAFETY: `new`'s contract: `len` readable bytes at `ptr` for the burst.
+    ///
+    /// # Safety
+    /// Only before the burst this buffer arrived in is transmitted.
+    pub unsafe fn bytes(&self) -> &[u8] {
+        // SAFETY: `new`'s contract, and the caller's: `len` readable bytes at `ptr`.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 }
@@ -109,8 +116,12 @@ impl PktBuf {
     }
 
     /// Makes the bytes the lent buffer `b` (the owned buffer is kept, as a spare).
+    ///
+    /// # Safety
+    /// The buffer must stay valid until this `PktBuf` forgets it (`unlend`, `set_bytes`,
+    /// another `lend`) or is dropped; the bytes are read and written through it until then.
     #[inline]
-    pub fn lend(&mut self, b: LentBuf) {
+    pub unsafe fn lend(&mut self, b: LentBuf) {
         self.lent = true;
         self.ptr = b.ptr;
         self.len = b.len;
@@ -240,8 +251,10 @@ mod tests {
         let mut rx = vec![9u8, 8, 7, 6, 5];
         // SAFETY: `rx` outlives every use of the lent buffer below and is not touched meanwhile.
         let lent = unsafe { LentBuf::new(NonNull::new(rx.as_mut_ptr()).unwrap(), rx.len()) };
-        assert_eq!(lent.bytes(), &[9, 8, 7, 6, 5]);
-        b.lend(lent);
+        // SAFETY: `rx` is alive and untouched.
+        assert_eq!(unsafe { lent.bytes() }, &[9, 8, 7, 6, 5]);
+        // SAFETY: `rx` outlives `b`'s use of it (it is forgotten below before `rx` is read).
+        unsafe { b.lend(lent) };
         assert!(b.is_lent());
         b[0] = 0;
         assert_eq!(&b[..], &[0, 8, 7, 6, 5]);
@@ -251,12 +264,17 @@ mod tests {
         assert_eq!(&b[..], &[0, 8, 7, 6, 5, 4]);
         assert_eq!(rx, vec![0, 8, 7, 6, 5]);
         let mut other = vec![1u8];
+        // SAFETY: as above.
         let lent = unsafe { LentBuf::new(NonNull::new(rx.as_mut_ptr()).unwrap(), 2) };
-        b.lend(lent);
+        // SAFETY: as above.
+        unsafe { b.lend(lent) };
         b.swap_vec(&mut other);
         assert_eq!(&b[..], &[1]);
         assert_eq!(other, vec![0, 8]);
-        b.lend(lent);
+        // SAFETY: as above.
+        let lent = unsafe { LentBuf::new(NonNull::new(rx.as_mut_ptr()).unwrap(), 2) };
+        // SAFETY: as above.
+        unsafe { b.lend(lent) };
         b.unlend();
         assert!(b.is_empty() && !b.is_lent());
         let c = PktBuf::from(vec![5u8, 6]);

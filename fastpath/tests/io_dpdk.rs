@@ -2,6 +2,8 @@
 //! frames written to ring 0 go through `l2fwd.p4` and come out on ring 1 unchanged, the
 //! unknown destination is dropped. One EAL per process: this file holds a single test.
 #![cfg(feature = "dpdk")]
+// Rewriting a lent mbuf as the pipeline does is unsafe (`PktBuf::lend`).
+#![allow(unsafe_code)]
 
 use exo_fastpath::io::dpdk::Dpdk;
 use exo_fastpath::io::{self, ControlQueue, CoreStats, LoopOptions, PacketIo, PortCounts};
@@ -179,7 +181,8 @@ fn net_ring_loop_through_l2fwd() {
         io::RxBuf::Lent(b) => {
             // The lent buffer is this burst's: rewrite it as the pipeline would.
             let mut pk = exo_fastpath::pktbuf::PktBuf::new();
-            pk.lend(b);
+            // SAFETY: the mbuf is ours until the tx_burst_from below; `pk` forgets it first.
+            unsafe { pk.lend(b) };
             pk[0] = 0x42;
             seen.push((port, pk.to_vec()));
             pk.unlend();

@@ -129,8 +129,7 @@ fn process_lent(p: &mut Pipeline, pkt: &[u8], port: u32, now: u64) -> Vec<(u32, 
     let mut bufs = vec![pkt.to_vec()];
     let ptr = std::ptr::NonNull::new(bufs[0].as_mut_ptr()).expect("a vector's pointer");
     // SAFETY: `bufs[0]` keeps its length and is not touched until `process_staged` returns.
-    let b = unsafe { exo_fastpath::io::LentBuf::new(ptr, pkt.len()) };
-    p.stage_lent(b, port);
+    unsafe { p.stage_lent(exo_fastpath::io::LentBuf::new(ptr, pkt.len()), port) };
     let mut out = Outputs::new();
     p.process_staged(now, &mut out);
     resolved(&out, &bufs)

@@ -151,8 +151,7 @@ fn process_lent_counted(
         let ptr = std::ptr::NonNull::new(b.as_mut_ptr()).expect("a vector's pointer");
         // SAFETY: `bufs` outlives the burst and nothing else touches it until
         // `process_staged` returns (its length does not change).
-        let lent = unsafe { LentBuf::new(ptr, b.len()) };
-        pipe.stage_lent(lent, *port);
+        unsafe { pipe.stage_lent(LentBuf::new(ptr, b.len()), *port) };
     }
     pipe.process_staged(now, &mut out);
     let in_place = out.as_slice().iter().filter(|o| o.in_input).count();

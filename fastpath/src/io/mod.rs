@@ -210,9 +210,15 @@ pub trait Processor {
     /// Takes a packet whose receive buffer is lent until the burst is transmitted: the
     /// processor may rewrite it there and send it as is with [`Outputs::push_input`]. The
     /// default copies it, as [`Processor::stage`].
+    ///
+    /// # Safety
+    /// `buf` must stay valid until the following [`Processor::flush`] returns, and the
+    /// outputs go to the backend that lent it.
     #[inline]
-    fn stage_lent(&mut self, buf: LentBuf, in_port: u32, now_ns: u64, out: &mut Outputs) {
-        self.stage(buf.bytes(), in_port, now_ns, out)
+    #[allow(unsafe_code)]
+    unsafe fn stage_lent(&mut self, buf: LentBuf, in_port: u32, now_ns: u64, out: &mut Outputs) {
+        // SAFETY: the buffer is valid during this call (the caller's contract).
+        self.stage(unsafe { buf.bytes() }, in_port, now_ns, out)
     }
 
     /// Processes what [`Processor::stage`] kept. Outputs carry their input's index in the
@@ -233,8 +239,10 @@ impl Processor for Pipeline {
     }
 
     #[inline]
-    fn stage_lent(&mut self, buf: LentBuf, in_port: u32, _now_ns: u64, _out: &mut Outputs) {
-        Pipeline::stage_lent(self, buf, in_port)
+    #[allow(unsafe_code)]
+    unsafe fn stage_lent(&mut self, buf: LentBuf, in_port: u32, _now_ns: u64, _out: &mut Outputs) {
+        // SAFETY: the caller's contract is the pipeline's (valid until flush returns).
+        unsafe { Pipeline::stage_lent(self, buf, in_port) }
     }
 
     #[inline]
@@ -278,7 +286,8 @@ impl Processor for Passthrough {
 
     /// A lent buffer leaves as it came, uncopied.
     #[inline]
-    fn stage_lent(&mut self, _buf: LentBuf, in_port: u32, _now_ns: u64, out: &mut Outputs) {
+    #[allow(unsafe_code)]
+    unsafe fn stage_lent(&mut self, _buf: LentBuf, in_port: u32, _now_ns: u64, out: &mut Outputs) {
         let port = self.to.get(in_port as usize).copied().unwrap_or(in_port);
         out.push_input(port);
     }
@@ -518,7 +527,10 @@ fn core_loop<B: PacketIo, P: Processor>(
             out.set_origin(k as u32);
             match data {
                 RxBuf::Bytes(b) => proc.stage(b, port, now, out),
-                RxBuf::Lent(b) => proc.stage_lent(b, port, now, out),
+                // SAFETY: a lent buffer is valid until this burst's transmit below, after
+                // `flush`; the outputs go back to the backend that lent it.
+                #[allow(unsafe_code)]
+                RxBuf::Lent(b) => unsafe { proc.stage_lent(b, port, now, out) },
             }
             if let Some(slot) = in_ports.get_mut(k) {
                 *slot = port;
