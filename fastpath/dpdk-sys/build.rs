@@ -89,6 +89,7 @@ mod dpdk {
             .allowlist_type("rte_eth_dev_info")
             .allowlist_var("RTE_MBUF_DEFAULT_BUF_SIZE")
             .allowlist_var("RTE_PKTMBUF_HEADROOM")
+            .allowlist_var("EXO_RX_.*")
             .opaque_type("rte_mbuf")
             .opaque_type("rte_mempool")
             .derive_default(true)

@@ -159,10 +159,18 @@ impl PktBuf {
     /// Runs `f` on the bytes as a vector (lent bytes are copied into the owned one first).
     #[inline(always)]
     pub fn with_vec<R>(&mut self, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        /// Re-reads the vector's pointer and length even when `f` panics (a grown vector's
+        /// old block is freed: the pointer must not stay on it).
+        struct Resync<'a>(&'a mut PktBuf);
+        impl Drop for Resync<'_> {
+            #[inline(always)]
+            fn drop(&mut self) {
+                self.0.sync();
+            }
+        }
         self.own_bytes();
-        let r = f(&mut self.own);
-        self.sync();
-        r
+        let g = Resync(self);
+        f(&mut g.0.own)
     }
 
     /// Exchanges the bytes with `v` (lent bytes are copied first).
@@ -277,6 +285,17 @@ mod tests {
         unsafe { b.lend(lent) };
         b.unlend();
         assert!(b.is_empty() && !b.is_lent());
+        // A closure that grows the vector and panics leaves the buffer consistent.
+        let mut g = PktBuf::from(vec![1u8; 4]);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            g.with_vec(|v| {
+                v.extend_from_slice(&[2u8; 4096]);
+                panic!("in the closure");
+            })
+        }));
+        assert!(r.is_err());
+        assert_eq!(g.len(), 4100);
+        assert_eq!(g[4099], 2);
         let c = PktBuf::from(vec![5u8, 6]);
         assert_eq!(c.clone(), c);
         assert_eq!(c.into_vec(), vec![5, 6]);

@@ -9,7 +9,8 @@
 //! untouched since (as testpmd's io forwarding sends what it received). Other outputs go in
 //! the mbuf of the input they came from when it is still free and has their length (their
 //! bytes copied over the received ones), or in a fresh mbuf (multicast copies, clones,
-//! resized packets); received mbufs left over are freed. Multi-segment mbufs are copied.
+//! resized packets); received mbufs left over are freed. Segmented packets are copied whole
+//! for the pipeline, and indirect or shared mbufs read, never written.
 #![allow(unsafe_code)]
 
 use super::{IoError, LentBuf, PacketIo, PortCounts, PortMap, RxBuf};
@@ -26,6 +27,9 @@ const MAX_BURST: usize = 256;
 const FREE: u8 = 0;
 const RESERVED: u8 = 1;
 const USED: u8 = 2;
+
+/// Largest segmented packet taken (longer ones reach the pipeline empty, and are dropped).
+const SCRATCH: usize = 16 * 1024;
 
 static EAL_STARTED: AtomicBool = AtomicBool::new(false);
 
@@ -235,7 +239,8 @@ impl Dpdk {
             rx: vec![std::ptr::null_mut(); MAX_BURST],
             rx_data: vec![std::ptr::null_mut(); MAX_BURST],
             rx_len: vec![0; MAX_BURST],
-            rx_single: vec![0; MAX_BURST],
+            rx_flags: vec![0; MAX_BURST],
+            scratch: vec![0; SCRATCH],
             used: Vec::with_capacity(MAX_BURST),
             held: Vec::with_capacity(MAX_BURST),
             txq: map.iter().map(|_| Vec::with_capacity(MAX_BURST)).collect(),
@@ -288,10 +293,12 @@ pub struct DpdkIo {
     queue: u16,
     pool: *mut sys::rte_mempool,
     rx: Vec<*mut sys::rte_mbuf>,
-    /// Data pointer, length and single-segment flag of each received mbuf (`rx`'s order).
+    /// Data pointer, length and flags (`EXO_RX_*`) of each received mbuf (`rx`'s order).
     rx_data: Vec<*mut u8>,
     rx_len: Vec<u16>,
-    rx_single: Vec<u8>,
+    rx_flags: Vec<u8>,
+    /// Where a segmented packet is copied whole ([`SCRATCH`] bytes).
+    scratch: Vec<u8>,
     /// Per received mbuf of the last burst: [`FREE`], [`RESERVED`] for the output that is
     /// the rewritten mbuf itself, or [`USED`] (an output goes out in it).
     used: Vec<u8>,
@@ -308,13 +315,15 @@ pub struct DpdkIo {
 unsafe impl Send for DpdkIo {}
 
 impl DpdkIo {
-    /// Receives a burst from the ports in turn, calling `sink(p4_port, data, len, single)`
-    /// for each mbuf (its data pointer and length, and whether it has one segment); the mbufs
-    /// are held until the next transmit.
+    /// Receives a burst from the ports in turn, calling `sink(p4_port, packet)` for each
+    /// mbuf: lent when `lend` and the mbuf's data may be used in place, its data otherwise (a
+    /// segmented packet copied whole into a scratch buffer first). The mbufs are held until
+    /// the next transmit.
     #[inline(always)]
-    fn receive<F: FnMut(u32, *mut u8, u16, bool)>(
+    fn receive<F: FnMut(u32, RxBuf<'_>)>(
         &mut self,
         max: usize,
+        lend: bool,
         mut sink: F,
     ) -> Result<usize, IoError> {
         self.free_held();
@@ -326,7 +335,7 @@ impl DpdkIo {
                 break;
             }
             let i = (self.next + j) % k;
-            // SAFETY: `rx`, `rx_data`, `rx_len` and `rx_single` have room for `max - total`
+            // SAFETY: `rx`, `rx_data`, `rx_len` and `rx_flags` have room for `max - total`
             // entries from index `total` (all four are MAX_BURST long).
             let n = unsafe {
                 sys::exo_rx_burst_view(
@@ -336,17 +345,42 @@ impl DpdkIo {
                     (max - total) as u16,
                     self.rx_data.as_mut_ptr().add(total),
                     self.rx_len.as_mut_ptr().add(total),
-                    self.rx_single.as_mut_ptr().add(total),
+                    self.rx_flags.as_mut_ptr().add(total),
                 )
             } as usize;
             let port = self.map.ports()[i];
             for m in total..total + n {
-                sink(
-                    port,
+                let (d, len, f) = (
                     self.rx_data[m],
-                    self.rx_len[m],
-                    self.rx_single[m] != 0,
+                    usize::from(self.rx_len[m]),
+                    u32::from(self.rx_flags[m]),
                 );
+                let pkt = match std::ptr::NonNull::new(d) {
+                    // SAFETY: the mbuf is ours until the next tx_burst_from sends or frees it;
+                    // its only segment holds `len` data bytes at `d`, which nothing else
+                    // references (direct mbuf, reference count 1).
+                    Some(p) if lend && f & sys::EXO_RX_OWN != 0 => {
+                        RxBuf::Lent(unsafe { LentBuf::new(p, len) })
+                    }
+                    // SAFETY: a received mbuf's only segment holds `len` bytes at `d` until the
+                    // mbuf is freed (after the sink returns).
+                    Some(_) if f & sys::EXO_RX_SINGLE != 0 => {
+                        RxBuf::Bytes(unsafe { std::slice::from_raw_parts(d, len) })
+                    }
+                    _ => {
+                        // SAFETY: `scratch` has room for its length; the mbuf is ours.
+                        let r = unsafe {
+                            sys::exo_pktmbuf_read_all(
+                                self.rx[m],
+                                self.scratch.as_mut_ptr(),
+                                self.scratch.len() as u32,
+                            )
+                        };
+                        // Longer than any frame we take: given as empty (the parser rejects it).
+                        RxBuf::Bytes(&self.scratch[..usize::try_from(r).unwrap_or(0)])
+                    }
+                };
+                sink(port, pkt);
             }
             total += n;
         }
@@ -405,35 +439,21 @@ impl PacketIo for DpdkIo {
         max: usize,
         mut sink: F,
     ) -> Result<usize, IoError> {
-        self.receive(max, |port, data, len, _| {
-            // SAFETY: a received mbuf's data pointer and data length describe bytes owned by
-            // the mbuf until it is freed (after the sink returns).
-            sink(port, unsafe {
-                std::slice::from_raw_parts(data, usize::from(len))
-            })
+        self.receive(max, false, |port, pkt| match pkt {
+            RxBuf::Bytes(b) => sink(port, b),
+            // SAFETY: not lent (`lend` false), but were it, valid during this call.
+            RxBuf::Lent(b) => sink(port, unsafe { b.bytes() }),
         })
     }
 
-    /// Single-segment mbufs are lent: the pipeline parses and rewrites them in place, and
-    /// `tx_burst_from` sends those marked `in_input` as they are.
+    /// Single-segment direct mbufs with no other reference are lent: the pipeline parses and
+    /// rewrites them in place, and `tx_burst_from` sends those marked `in_input` as they are.
     fn rx_burst_lent<F: FnMut(u32, RxBuf<'_>)>(
         &mut self,
         max: usize,
-        mut sink: F,
+        sink: F,
     ) -> Result<usize, IoError> {
-        self.receive(max, |port, data, len, single| {
-            let len = usize::from(len);
-            match std::ptr::NonNull::new(data) {
-                // SAFETY: the mbuf is ours until the next tx_burst_from sends or frees it; its
-                // only segment holds `len` data bytes at `data`, which nothing else uses.
-                Some(p) if single => sink(port, RxBuf::Lent(unsafe { LentBuf::new(p, len) })),
-                // SAFETY: as in rx_burst.
-                _ => sink(
-                    port,
-                    RxBuf::Bytes(unsafe { std::slice::from_raw_parts(data, len) }),
-                ),
-            }
-        })
+        self.receive(max, true, sink)
     }
 
     /// Without origins every output takes a fresh mbuf (see [`PacketIo::tx_burst_from`]).
@@ -479,7 +499,7 @@ impl PacketIo for DpdkIo {
             }
             if o < held
                 && self.used[o] == FREE
-                && self.rx_single[o] != 0
+                && u32::from(self.rx_flags[o]) & sys::EXO_RX_OWN != 0
                 && usize::from(self.rx_len[o]) == p.data.len()
             {
                 // SAFETY: `held[o]` was received in the last burst and is ours (not sent, reset
@@ -528,6 +548,51 @@ fn fill(m: *mut sys::rte_mbuf, data: &[u8]) -> bool {
 }
 
 impl DpdkIo {
+    /// Sends one packet made of several mbuf segments (`parts`, each in its own mbuf) on port
+    /// index `port`: how tests give the receive path a segmented packet. False when mbufs run
+    /// out or the device does not take it.
+    #[doc(hidden)]
+    pub fn send_segmented(&mut self, port: usize, parts: &[&[u8]]) -> bool {
+        let Some(&dev) = self.devs.get(port) else {
+            return false;
+        };
+        let mut head: Option<*mut sys::rte_mbuf> = None;
+        let mut whole = true;
+        for part in parts {
+            // `fill` frees the mbuf when the part does not fit.
+            let Some(m) = self.alloc().filter(|&m| fill(m, part)) else {
+                whole = false;
+                break;
+            };
+            let Some(h) = head else {
+                head = Some(m);
+                continue;
+            };
+            // SAFETY: `h` and `m` are ours; once chained, `m` belongs to `h`'s packet.
+            if unsafe { sys::exo_pktmbuf_chain(h, m) } != 0 {
+                // SAFETY: not chained: still ours alone.
+                unsafe { sys::exo_pktmbuf_free(m) };
+                whole = false;
+                break;
+            }
+        }
+        if !whole {
+            if let Some(h) = head {
+                // SAFETY: ours; freeing the head frees its chain.
+                unsafe { sys::exo_pktmbuf_free(h) };
+            }
+            return false;
+        }
+        let Some(mut h) = head else { return false };
+        // SAFETY: `h` is a valid packet we own; the PMD takes it if it reports one sent.
+        let sent = unsafe { sys::exo_tx_burst(dev, self.queue, &mut h, 1) };
+        if sent == 0 {
+            // SAFETY: not taken: still ours (freeing the head frees the chain).
+            unsafe { sys::exo_pktmbuf_free(h) };
+        }
+        sent == 1
+    }
+
     /// A fresh mbuf from this core's pool.
     fn alloc(&mut self) -> Option<*mut sys::rte_mbuf> {
         let mut m = std::ptr::null_mut();

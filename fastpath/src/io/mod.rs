@@ -514,13 +514,26 @@ fn core_loop<B: PacketIo, P: Processor>(
     let mut in_ports = [0u32; MAX_LOOP_BURST];
     let mut produced = [false; MAX_LOOP_BURST];
     'outer: loop {
+        let mut applied = false;
         while let Some(msg) = ctl.q.pop() {
             match msg {
                 Control::Stop => break 'outer,
-                Control::Apply(f) => f(proc),
+                Control::Apply(f) => {
+                    f(proc);
+                    applied = true;
+                }
             }
         }
         let now = clock.elapsed().as_nanos() as u64;
+        if applied {
+            // Packets a control message staged (a controller's packet-out) go out now: the
+            // burst below must start with an empty queue, as its outputs' origins index it.
+            out.clear();
+            proc.flush(now, out);
+            if !out.is_empty() {
+                unrouted += io.tx_burst(out.as_slice(), counts)?;
+            }
+        }
         out.clear();
         let mut k = 0usize;
         let n = io.rx_burst_lent(burst, |port, data| {
