@@ -41,6 +41,8 @@ pub struct Outputs {
     /// For each output, the index (in its burst) of the input packet that produced it.
     origins: Vec<u32>,
     origin: u32,
+    /// Some output's origin is not above the one before it.
+    repeats: bool,
 }
 
 impl Outputs {
@@ -52,6 +54,24 @@ impl Outputs {
         self.len = 0;
         self.origins.clear();
         self.origin = 0;
+        self.repeats = false;
+    }
+
+    /// Whether the outputs are exactly one from each of the inputs `0..n`, in order (none
+    /// dropped, none sent twice): the I/O loop then has no drops to look for.
+    #[inline]
+    pub fn one_each(&self, n: usize) -> bool {
+        !self.repeats
+            && self.len == n
+            && self.origins.last().map_or(n == 0, |&o| o as usize + 1 == n)
+    }
+
+    #[inline(always)]
+    fn push_origin(&mut self) {
+        if self.origins.last().is_some_and(|&o| self.origin <= o) {
+            self.repeats = true;
+        }
+        self.origins.push(self.origin);
     }
 
     /// Tags the outputs pushed from now on with input index `i` (see [`Outputs::origins`]).
@@ -69,7 +89,7 @@ impl Outputs {
 
     #[inline]
     pub fn push(&mut self, port: u32, head: &[u8], payload: &[u8]) {
-        self.origins.push(self.origin);
+        self.push_origin();
         if self.len == self.pkts.len() {
             self.pkts.push(OutPacket::default());
         }
@@ -86,7 +106,7 @@ impl Outputs {
     /// Appends an output whose bytes are `buf`, taking the buffer (no copy); `buf` gets an
     /// empty buffer with spare capacity back (that of an earlier output).
     pub fn push_buffer(&mut self, port: u32, buf: &mut Vec<u8>) {
-        self.origins.push(self.origin);
+        self.push_origin();
         if self.len == self.pkts.len() {
             self.pkts.push(OutPacket::default());
         }
@@ -103,7 +123,7 @@ impl Outputs {
     /// Only for inputs lent by the backend that will transmit these outputs.
     #[inline]
     pub fn push_input(&mut self, port: u32) {
-        self.origins.push(self.origin);
+        self.push_origin();
         if self.len == self.pkts.len() {
             self.pkts.push(OutPacket::default());
         }
@@ -1299,6 +1319,31 @@ fn egress<T: Tier>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_output_each_is_recognised() {
+        let mut out = Outputs::new();
+        assert!(out.one_each(0));
+        for i in 0..3 {
+            out.set_origin(i);
+            out.push(1, &[i as u8], &[]);
+        }
+        assert!(out.one_each(3));
+        assert!(!out.one_each(4), "input 3 dropped");
+        out.clear();
+        // Input 1 dropped, input 2 sent twice: three outputs for three inputs, not one each.
+        for i in [0, 2, 2] {
+            out.set_origin(i);
+            out.push_input(1);
+        }
+        assert!(!out.one_each(3));
+        out.clear();
+        out.set_origin(1);
+        out.push(1, &[], &[]);
+        out.set_origin(0);
+        out.push(1, &[], &[]);
+        assert!(!out.one_each(2), "out of order");
+    }
 
     #[test]
     fn outputs_and_batch_copies_keep_every_byte() {

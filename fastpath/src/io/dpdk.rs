@@ -241,7 +241,7 @@ impl Dpdk {
             rx_len: vec![0; MAX_BURST],
             rx_flags: vec![0; MAX_BURST],
             scratch: vec![0; SCRATCH],
-            used: Vec::with_capacity(MAX_BURST),
+            used: [FREE; MAX_BURST],
             held: Vec::with_capacity(MAX_BURST),
             txq: map.iter().map(|_| Vec::with_capacity(MAX_BURST)).collect(),
             next: 0,
@@ -301,7 +301,7 @@ pub struct DpdkIo {
     scratch: Vec<u8>,
     /// Per received mbuf of the last burst: [`FREE`], [`RESERVED`] for the output that is
     /// the rewritten mbuf itself, or [`USED`] (an output goes out in it).
-    used: Vec<u8>,
+    used: [u8; MAX_BURST],
     /// Received mbufs kept for reuse as transmit buffers.
     held: Vec<*mut sys::rte_mbuf>,
     /// Per port: mbufs to send.
@@ -467,14 +467,13 @@ impl PacketIo for DpdkIo {
         origins: &[u32],
         counts: &mut [PortCounts],
     ) -> Result<u64, IoError> {
-        let held = self.held.len();
-        self.used.clear();
-        self.used.resize(held, FREE);
+        let held = self.held.len().min(MAX_BURST);
+        self.used[..held].fill(FREE);
         // The mbufs that leave as the pipeline rewrote them are not to be taken by a copy
         // output before them (an ingress clone goes out before its original).
         for (p, &o) in pkts.iter().zip(origins) {
             if p.in_input {
-                if let Some(u) = self.used.get_mut(o as usize) {
+                if let Some(u) = self.used[..held].get_mut(o as usize) {
                     *u = RESERVED;
                 }
             }

@@ -558,24 +558,26 @@ fn core_loop<B: PacketIo, P: Processor>(
         })?;
         proc.flush(now, out);
         // Inputs that produced no output were dropped by the pipeline: count them on their
-        // ingress port.
+        // ingress port (usually every input has its one output, and there is nothing to do).
         let k = k.min(in_ports.len());
-        produced[..k].fill(false);
-        for &o in out.origins() {
-            if let Some(p) = produced.get_mut(o as usize) {
-                *p = true;
+        if !out.one_each(k) {
+            produced[..k].fill(false);
+            for &o in out.origins() {
+                if let Some(p) = produced.get_mut(o as usize) {
+                    *p = true;
+                }
             }
-        }
-        for (&port, _) in in_ports[..k]
-            .iter()
-            .zip(&produced[..k])
-            .filter(|(_, p)| !**p)
-        {
-            if let Some(c) = idx
-                .get(port as usize)
-                .and_then(|&i| counts.get_mut(i as usize))
+            for (&port, _) in in_ports[..k]
+                .iter()
+                .zip(&produced[..k])
+                .filter(|(_, p)| !**p)
             {
-                c.drop += 1;
+                if let Some(c) = idx
+                    .get(port as usize)
+                    .and_then(|&i| counts.get_mut(i as usize))
+                {
+                    c.drop += 1;
+                }
             }
         }
         if n == 0 {
