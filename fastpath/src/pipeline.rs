@@ -671,8 +671,8 @@ impl Pipeline {
     }
 
     /// Forgets the receive buffers lent for the burst just processed: they rotated through
-    /// the staged buffers and the packet contexts.
-    #[cold]
+    /// the staged buffers and the packet contexts. (Once per lent burst: out of line.)
+    #[inline(never)]
     fn unlend_all(&mut self) {
         self.lent = false;
         self.pk.data.unlend();
