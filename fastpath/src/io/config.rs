@@ -151,10 +151,25 @@ fn interval() -> f64 {
     1.0
 }
 
+/// A TOML error on one line: its message (some have none) and the line it starts on.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim();
+    let msg = if msg.is_empty() { "invalid TOML" } else { msg };
+    let msg = msg.split('\n').next().unwrap_or(msg);
+    match e.span() {
+        Some(s) => {
+            let upto = &text.as_bytes()[..s.start.min(text.len())];
+            let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
+            format!("line {line}: {msg}")
+        }
+        None => msg.to_string(),
+    }
+}
+
 impl RunConfig {
     /// Parses and checks a configuration; relative paths are resolved against `base`.
     pub fn parse(text: &str, base: &Path) -> Result<RunConfig, String> {
-        let mut c: RunConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let mut c: RunConfig = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
         if c.version != 1 {
             return Err(format!(
                 "unsupported config version {} (expected 1)",
@@ -248,5 +263,16 @@ mod tests {
         assert!(RunConfig::parse(unknown, base).is_err());
         let range = "program = \"a.p4\"\nbackend = \"mem\"\n[[port]]\np4 = 600\n";
         assert!(RunConfig::parse(range, base).unwrap_err().contains("range"));
+        // TOML errors say where, on one line, even those without a message of their own.
+        for (text, line) in [
+            ("version = 1\nprogram = \n", "line 2: "),
+            ("a = 1\na = 2\n", "line 2: "),
+        ] {
+            let e = RunConfig::parse(text, base).unwrap_err();
+            assert!(
+                e.starts_with(line) && e.len() > line.len() && !e.contains('\n'),
+                "{e:?}"
+            );
+        }
     }
 }

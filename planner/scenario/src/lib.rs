@@ -536,7 +536,8 @@ pub fn parse_cdf_csv(text: &str) -> Result<EmpiricalCdf, (usize, String)> {
         }
     }
     if points.is_empty() {
-        return Err((0, "no data points".into()));
+        // Named at the file's last line (1 for an empty file): where the points should be.
+        return Err((text.lines().count().max(1), "no data points".into()));
     }
     EmpiricalCdf::from_points(&points).map_err(|(idx, m)| (lines[idx], m))
 }
