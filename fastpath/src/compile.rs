@@ -29,6 +29,17 @@ fn unsupported<T>(msg: impl Into<String>) -> R<T> {
     Err(CompileError::Unsupported(msg.into()))
 }
 
+/// The mask of slice `[hi:lo]` of a value of at most `limit` bits (the checker's output always
+/// has `lo <= hi < limit`; a hand-edited IR file may not).
+fn slice_mask(hi: u32, lo: u32, limit: u32) -> R<u128> {
+    if lo > hi || hi >= limit {
+        return Err(CompileError::Ir(format!(
+            "slice [{hi}:{lo}] of a value of at most {limit} bits"
+        )));
+    }
+    Ok(mask(hi - lo + 1))
+}
+
 /// Converts an IR constant to the raw bits of a value of width `w`.
 pub fn const_bits(v: &BigInt, w: u32) -> u128 {
     let m = mask(w.min(128));
@@ -1027,7 +1038,8 @@ impl<'p> Compiler<'p> {
             }
             K::Instance { .. } | K::DontCare => E::Const(0),
             K::Slice { base, hi, lo } if scalar_width(&self.l, &base.ty) > 128 => {
-                E::WideSlice(Box::new(self.wexpr(base)?), *lo, mask(hi - lo + 1))
+                let m = slice_mask(*hi, *lo, exo_p4::lexer::MAX_WIDTH)?;
+                E::WideSlice(Box::new(self.wexpr(base)?), *lo, m)
             }
             K::Cast { arg }
                 if scalar_width(&self.l, &arg.ty) > 128 && matches!(arg.ty, Ty::Bits { .. }) =>
@@ -1057,8 +1069,9 @@ impl<'p> Compiler<'p> {
                 E::WideCmp(o, Box::new(self.wexpr(lhs)?), Box::new(self.wexpr(rhs)?))
             }
             K::Slice { base, hi, lo } => {
+                let m = slice_mask(*hi, *lo, 128)?;
                 let b = self.expr(base)?;
-                E::Slice(Box::new(b), *lo, mask(hi - lo + 1))
+                E::Slice(Box::new(b), *lo, m)
             }
             K::Unary { op, arg } => {
                 let a = self.expr(arg)?;
@@ -1569,7 +1582,7 @@ impl<'p> Compiler<'p> {
                         out.push(Arg::Slice {
                             src,
                             lo,
-                            mask: mask(hi - lo + 1),
+                            mask: slice_mask(hi, lo, 128)?,
                             dst: *slot,
                             copy_in: p.direction == ir::Direction::InOut,
                         });
@@ -1611,7 +1624,7 @@ impl<'p> Compiler<'p> {
                 let (pre, dst) = self.index_first(dst, rhs);
                 with_pre(
                     pre,
-                    S::SetSlice(dst, lo, mask(hi - lo + 1), self.expr(rhs)?),
+                    S::SetSlice(dst, lo, slice_mask(hi, lo, 128)?, self.expr(rhs)?),
                 )
             }
             ir::Stmt::Assign { lhs, rhs } => {

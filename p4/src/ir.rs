@@ -790,9 +790,100 @@ impl Program {
                 expected: IR_VERSION,
             });
         }
+        p.check_types().map_err(IrLoadError::Types)?;
         Ok(p)
     }
+
+    /// The structural checks an IR file gets on load (the frontend's output passes them by
+    /// construction): every type a field names exists, no type contains itself, and widths stay
+    /// within the frontend's limit.
+    pub fn check_types(&self) -> Result<(), String> {
+        fn refs(ty: &Ty, out: &mut Vec<TypeId>) -> Result<(), String> {
+            match ty {
+                Ty::Bits { width, .. } | Ty::Varbit { max: width }
+                    if *width > crate::lexer::MAX_WIDTH =>
+                {
+                    Err(format!(
+                        "width {width} is over the limit of {}",
+                        crate::lexer::MAX_WIDTH
+                    ))
+                }
+                Ty::Named { id } => {
+                    out.push(*id);
+                    Ok(())
+                }
+                Ty::Stack { elem, size } => {
+                    if *size > MAX_STACK_SIZE {
+                        return Err(format!(
+                            "a header stack of {size} elements (limit {MAX_STACK_SIZE})"
+                        ));
+                    }
+                    out.push(*elem);
+                    Ok(())
+                }
+                Ty::Tuple { elems: v } | Ty::Extern { args: v, .. } => {
+                    v.iter().try_for_each(|t| refs(t, out))
+                }
+                _ => Ok(()),
+            }
+        }
+        let n = self.types.len();
+        let mut edges: Vec<Vec<TypeId>> = Vec::with_capacity(n);
+        for t in &self.types {
+            let mut out = Vec::new();
+            for f in t.fields() {
+                refs(&f.ty, &mut out)
+                    .map_err(|e| format!("type `{}`, field `{}`: {e}", t.name, f.name))?;
+            }
+            if let Some(&bad) = out.iter().find(|&&id| id as usize >= n) {
+                return Err(format!(
+                    "type `{}` names type {bad}, and there are {n}",
+                    t.name
+                ));
+            }
+            edges.push(out);
+        }
+        // Depth-first search without recursion: 0 unvisited, 1 on the path, 2 done.
+        let mut state = vec![0u8; n];
+        for root in 0..n {
+            if state[root] != 0 {
+                continue;
+            }
+            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+            state[root] = 1;
+            while let Some((t, next)) = stack.last_mut() {
+                let t = *t;
+                match edges[t].get(*next) {
+                    Some(&c) => {
+                        *next += 1;
+                        let c = c as usize;
+                        match state[c] {
+                            0 => {
+                                state[c] = 1;
+                                stack.push((c, 0));
+                            }
+                            1 => {
+                                return Err(format!(
+                                    "type `{}` contains itself",
+                                    self.types[c].name
+                                ))
+                            }
+                            _ => {}
+                        }
+                    }
+                    None => {
+                        state[t] = 2;
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
+
+/// Largest header stack an IR file may declare.
+pub const MAX_STACK_SIZE: u32 = 1 << 16;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IrLoadError {
@@ -800,6 +891,8 @@ pub enum IrLoadError {
     Json(String),
     #[error("IR version {found} is not supported (this build reads version {expected})")]
     Version { found: u32, expected: u32 },
+    #[error("not a valid ExoPlane IR file: {0}")]
+    Types(String),
 }
 
 /// Calls `f` on every call in `stmts`, calls nested in expressions (receivers, arguments)
