@@ -179,6 +179,49 @@ fn afxdp_unavailable() -> Option<String> {
     exo_ebpf::netns::unavailable()
 }
 
+/// A thread that runs `l2fwd.p4` over AF_XDP on e1 (P4 port 1) and e2 (P4 port 2) of namespace
+/// `ns` until `packets` arrived or `limit` passed; its loop report and the steering programs'
+/// statistics.
+fn afxdp_l2fwd_engine(
+    ns: &str,
+    packets: u64,
+    limit: std::time::Duration,
+) -> std::thread::JoinHandle<(io::LoopReport, Vec<exo_ebpf::SteerStats>)> {
+    let name = ns.to_string();
+    std::thread::spawn(move || {
+        exo_ebpf::netns::enter_named(&name).unwrap();
+        let mut steer = Vec::new();
+        let mut socks = Vec::new();
+        for (port, ifc) in [(1u32, "e1"), (2, "e2")] {
+            let mut s = exo_ebpf::Steering::attach(ifc, exo_ebpf::AttachMode::Native).unwrap();
+            let x = io::afxdp::XskSocket::open(ifc, 0, port, &Default::default()).unwrap();
+            s.register_socket(0, x.fd()).unwrap();
+            steer.push(s);
+            socks.push(x);
+        }
+        let mut afx = io::afxdp::AfXdpIo::new(socks).unwrap();
+        let mut pipe = l2fwd();
+        let opts = LoopOptions {
+            duration: Some(limit),
+            max_packets: Some(packets),
+            ..LoopOptions::default()
+        };
+        let rep = io::run_core(
+            &mut afx,
+            &mut pipe,
+            &ControlQueue::new(4),
+            &CoreStats::new(&[1, 2]),
+            std::time::Instant::now(),
+            &opts,
+        )
+        .unwrap();
+        // Let the last transmissions complete before the sockets close.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let st: Vec<_> = steer.iter().map(|s| s.stats().unwrap()).collect();
+        (rep, st)
+    })
+}
+
 #[test]
 fn afxdp_forwards_between_veth_pairs_through_l2fwd() {
     if let Some(why) = afxdp_unavailable() {
@@ -191,43 +234,7 @@ fn afxdp_forwards_between_veth_pairs_through_l2fwd() {
     let (ns_e, ns_p) = common::two_veth_pairs(&format!("exo-t-e{tag}"), &format!("exo-t-p{tag}"));
 
     // The engine: AF_XDP on e1 (P4 port 1) and e2 (P4 port 2), in namespace E.
-    let engine = {
-        let name = ns_e.name().to_string();
-        std::thread::spawn(move || {
-            netns::enter_named(&name).unwrap();
-            let mut steer = Vec::new();
-            let mut socks = Vec::new();
-            for (port, ifc) in [(1u32, "e1"), (2, "e2")] {
-                let mut s = exo_ebpf::Steering::attach(ifc, exo_ebpf::AttachMode::Native).unwrap();
-                let x = io::afxdp::XskSocket::open(ifc, 0, port, &Default::default()).unwrap();
-                s.register_socket(0, x.fd()).unwrap();
-                steer.push(s);
-                socks.push(x);
-            }
-            let mut afx = io::afxdp::AfXdpIo::new(socks).unwrap();
-            let mut pipe = l2fwd();
-            let ctl = ControlQueue::new(4);
-            let stats = CoreStats::new(&[1, 2]);
-            let opts = LoopOptions {
-                duration: Some(Duration::from_secs(10)),
-                max_packets: Some(40),
-                ..LoopOptions::default()
-            };
-            let rep = io::run_core(
-                &mut afx,
-                &mut pipe,
-                &ctl,
-                &stats,
-                std::time::Instant::now(),
-                &opts,
-            )
-            .unwrap();
-            // Let the last transmissions complete before the sockets close.
-            std::thread::sleep(Duration::from_millis(200));
-            let st: Vec<_> = steer.iter().map(|s| s.stats().unwrap()).collect();
-            (rep, st)
-        })
-    };
+    let engine = afxdp_l2fwd_engine(ns_e.name(), 40, Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(300));
 
     // The peer: send from p1 to 02..02 (-> port 2 -> p2) and from p2 to 02..01 (-> p1).
@@ -292,40 +299,7 @@ fn afxdp_long_run_keeps_every_frame() {
     const N: u16 = 7500;
     let tag = std::process::id() % 100_000;
     let (ns_e, ns_p) = common::two_veth_pairs(&format!("exo-h-e{tag}"), &format!("exo-h-p{tag}"));
-    let engine = {
-        let name = ns_e.name().to_string();
-        std::thread::spawn(move || {
-            netns::enter_named(&name).unwrap();
-            let mut steer = Vec::new();
-            let mut socks = Vec::new();
-            for (port, ifc) in [(1u32, "e1"), (2, "e2")] {
-                let mut s = exo_ebpf::Steering::attach(ifc, exo_ebpf::AttachMode::Native).unwrap();
-                let x = io::afxdp::XskSocket::open(ifc, 0, port, &Default::default()).unwrap();
-                s.register_socket(0, x.fd()).unwrap();
-                steer.push(s);
-                socks.push(x);
-            }
-            let mut afx = io::afxdp::AfXdpIo::new(socks).unwrap();
-            let mut pipe = l2fwd();
-            let opts = LoopOptions {
-                duration: Some(Duration::from_secs(30)),
-                max_packets: Some(u64::from(N)),
-                ..LoopOptions::default()
-            };
-            let rep = io::run_core(
-                &mut afx,
-                &mut pipe,
-                &ControlQueue::new(4),
-                &CoreStats::new(&[1, 2]),
-                std::time::Instant::now(),
-                &opts,
-            )
-            .unwrap();
-            std::thread::sleep(Duration::from_millis(200));
-            drop(steer);
-            rep
-        })
-    };
+    let engine = afxdp_l2fwd_engine(ns_e.name(), u64::from(N), Duration::from_secs(30));
     std::thread::sleep(Duration::from_millis(300));
     let name = ns_p.name().to_string();
     let peer = std::thread::spawn(move || {
@@ -360,7 +334,7 @@ fn afxdp_long_run_keeps_every_frame() {
         (back, other)
     });
     let (back, other) = peer.join().unwrap();
-    let rep = engine.join().unwrap();
+    let (rep, _) = engine.join().unwrap();
     drop(ns_e);
     drop(ns_p);
     let frames = |dst: u8| -> Vec<Vec<u8>> {
