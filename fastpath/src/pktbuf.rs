@@ -5,7 +5,7 @@
 //! A [`PktBuf`] always describes its bytes by a pointer and a length, so that reading them
 //! (the parser's hot path) costs no branch; the pointer is the owned vector's, re-read after
 //! every change of the vector, or the lent buffer's. Changing the length of lent bytes
-//! (`with_vec`, `swap_vec`) first copies them into the owned vector.
+//! (`with_vec`) first copies them into the owned vector.
 #![allow(unsafe_code)]
 
 use std::ops::{Deref, DerefMut};
@@ -172,20 +172,6 @@ impl PktBuf {
         let g = Resync(self);
         f(&mut g.0.own)
     }
-
-    /// Exchanges the bytes with `v` (lent bytes are copied first).
-    #[inline]
-    pub fn swap_vec(&mut self, v: &mut Vec<u8>) {
-        self.own_bytes();
-        std::mem::swap(&mut self.own, v);
-        self.sync();
-    }
-
-    /// The bytes as a vector, taking the owned one when it holds them.
-    pub fn into_vec(mut self) -> Vec<u8> {
-        self.own_bytes();
-        self.own
-    }
 }
 
 #[inline(always)]
@@ -276,7 +262,9 @@ mod tests {
         let lent = unsafe { LentBuf::new(NonNull::new(rx.as_mut_ptr()).unwrap(), 2) };
         // SAFETY: as above.
         unsafe { b.lend(lent) };
-        b.swap_vec(&mut other);
+        // Taking the vector out (as the pipeline hands a packet's buffer to its outputs) takes
+        // a copy of the lent bytes.
+        b.with_vec(|v| std::mem::swap(v, &mut other));
         assert_eq!(&b[..], &[1]);
         assert_eq!(other, vec![0, 8]);
         // SAFETY: as above.
@@ -298,6 +286,6 @@ mod tests {
         assert_eq!(g[4099], 2);
         let c = PktBuf::from(vec![5u8, 6]);
         assert_eq!(c.clone(), c);
-        assert_eq!(c.into_vec(), vec![5, 6]);
+        assert_eq!(c.to_vec(), vec![5, 6]);
     }
 }
